@@ -1,0 +1,31 @@
+import type { LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from './app.module.js';
+import { registerBodyParsers, registerRequestHooks, generateRequestId } from './common/http/fastify-setup.js';
+import { BODY_LIMIT_BYTES } from './common/http/http-limits.js';
+import type { AppConfig } from './config/app-config.js';
+import { setupSwagger } from './openapi.js';
+
+/** Builds the whole HTTP application; shared by `main.ts` and tooling so both serve the same thing. */
+export async function createApp(config: AppConfig, databaseUrl: string, logger: LoggerService): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: () => generateRequestId(),
+    requestIdHeader: false,
+    logger: false,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, databaseUrl), adapter, {
+    logger,
+    abortOnError: false,
+    // Our own parsers replace Nest's (see registerBodyParsers).
+    bodyParser: false,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  registerBodyParsers(fastify);
+  registerRequestHooks(fastify, logger);
+  app.setGlobalPrefix('api');
+  setupSwagger(app, config.endpoint);
+  await app.init();
+  return app;
+}

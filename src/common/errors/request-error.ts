@@ -1,0 +1,39 @@
+import { ERROR_CODES, type ErrorCode } from './error-codes.js';
+
+export interface RequestErrorOptions {
+  /** Values for the `{{placeholders}}` of the code's message. */
+  interpolation?: Record<string, string | number>;
+  /** Serialised into the body's `data` field. */
+  data?: unknown;
+  /** Serialised into the body's `details` field (validation errors). */
+  details?: string;
+}
+
+/** The one error type of the API: a Logto error code, its HTTP status and the client-facing body. */
+export class RequestError extends Error {
+  readonly status: number;
+  readonly data?: unknown;
+  readonly details?: string;
+
+  constructor(
+    readonly code: ErrorCode,
+    options: RequestErrorOptions = {},
+  ) {
+    const { status, message } = ERROR_CODES[code];
+    super(message.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, key: string) => String(options.interpolation?.[key] ?? '')));
+    this.name = 'RequestError';
+    this.status = status;
+    this.data = options.data;
+    this.details = options.details;
+  }
+
+  /** The response body, keys in Logto's order: code, data, details, message. */
+  toBody(): Record<string, unknown> {
+    return {
+      code: this.code,
+      ...(this.data === undefined ? {} : { data: this.data }),
+      ...(this.details === undefined ? {} : { details: this.details }),
+      message: this.message,
+    };
+  }
+}

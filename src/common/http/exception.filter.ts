@@ -1,0 +1,87 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { QueryFailedError } from 'typeorm';
+import { RequestError } from '../errors/request-error.js';
+import { MalformedJsonError } from './json-body.js';
+import { BODY_LIMIT_BYTES } from './http-limits.js';
+
+/** PostgreSQL unique indexes whose violation is a client error, by index name. */
+const UNIQUE_VIOLATIONS: Record<string, RequestError['code']> = {
+  users__username: 'user.username_already_in_use',
+  users__primary_email_lower: 'user.email_already_in_use',
+  users__primary_phone: 'user.phone_already_in_use',
+};
+
+interface DriverError {
+  code?: string;
+  constraint?: string;
+}
+
+interface FastifyError {
+  code?: string;
+  statusCode?: number;
+}
+
+function fromDatabaseError(error: QueryFailedError): RequestError | undefined {
+  const { code, constraint } = error.driverError as DriverError;
+  if (code === '23505' && constraint && UNIQUE_VIOLATIONS[constraint]) return new RequestError(UNIQUE_VIOLATIONS[constraint]);
+  if (code === '22001') return new RequestError('entity.value_too_long');
+  if (code === '57014') return new RequestError('service.unavailable');
+  return undefined;
+}
+
+const invalidBody = (): RequestError => new RequestError('guard.invalid_input', { interpolation: { type: 'body' } });
+
+/** Fastify's body-handling errors, by their `code`. */
+const FASTIFY_ERRORS: Record<string, () => RequestError> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: () =>
+    new RequestError('request.entity_too_large', { interpolation: { limit: `${BODY_LIMIT_BYTES} bytes` } }),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => new RequestError('request.unsupported_media_type'),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: invalidBody,
+  FST_ERR_CTP_EMPTY_TYPE: invalidBody,
+  FST_ERR_CTP_INVALID_TYPE: invalidBody,
+};
+
+/** Fastify's own errors (body parsing, limits) arrive wrapped by Nest in an HttpException. */
+function fromFrameworkError(error: unknown): RequestError | undefined {
+  const cause = error instanceof HttpException ? error.cause : error;
+  const fastifyCode = (cause as FastifyError | undefined)?.code;
+  if (fastifyCode && FASTIFY_ERRORS[fastifyCode]) return FASTIFY_ERRORS[fastifyCode]();
+  if (!(error instanceof HttpException)) return undefined;
+  if (error.getStatus() === 404) return new RequestError('request.route_not_found');
+  if (error.getStatus() === 405) return new RequestError('request.method_not_allowed');
+  return undefined;
+}
+
+export interface ErrorResponse {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+const logger = new Logger('Errors');
+
+/**
+ * The single place where any thrown error becomes a Logto-style response. Unexpected errors are
+ * logged with their cause and answered with a generic 500, so no stack or SQL reaches a client.
+ */
+export function toErrorResponse(exception: unknown): ErrorResponse {
+  if (exception instanceof MalformedJsonError) return { status: exception.status, body: { message: exception.message } };
+  const requestError =
+    exception instanceof RequestError
+      ? exception
+      : exception instanceof QueryFailedError
+        ? fromDatabaseError(exception as QueryFailedError)
+        : fromFrameworkError(exception);
+  if (requestError) return { status: requestError.status, body: requestError.toBody() };
+  logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+  return { status: 500, body: { message: 'Internal server error.' } };
+}
+
+/** Errors raised inside Nest (guards, pipes, handlers). Fastify's own errors use `toErrorResponse` directly. */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const { status, body } = toErrorResponse(exception);
+    void host.switchToHttp().getResponse<FastifyReply>().status(status).send(body);
+  }
+}

@@ -1,0 +1,58 @@
+import type { LoggerService } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
+import { customAlphabet } from 'nanoid';
+import { parseFormBody, parseJsonBody } from './json-body.js';
+
+const REQUEST_ID_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+/** Request ids look like Logto's: 16 characters, sent back as `Logto-Core-Request-Id`. */
+export const generateRequestId = customAlphabet(REQUEST_ID_ALPHABET, 16);
+
+function withoutQuery(url: string): string {
+  const index = url.indexOf('?');
+  return index === -1 ? url : url.slice(0, index);
+}
+
+type BodyParser = (request: unknown, body: string | Buffer, done: (error: Error | null, body?: unknown) => void) => void;
+
+function textParser(parse: (text: string) => unknown): BodyParser {
+  return (_request, body, done) => {
+    try {
+      done(null, parse(body.toString()));
+    } catch (error) {
+      done(error as Error);
+    }
+  };
+}
+
+/** Replaces Fastify's body parsers with ones that behave like Logto's (see `parseJsonBody`). */
+export function registerBodyParsers(fastify: FastifyInstance): void {
+  fastify.removeContentTypeParser(['application/json']);
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, textParser(parseJsonBody));
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, textParser(parseFormBody));
+}
+
+/**
+ * Response headers every answer carries, and one structured log line per request. Only the method,
+ * the path without its query string, the status and timings are logged: never bodies or headers,
+ * so passwords, digests and tokens cannot reach the log.
+ */
+export function registerRequestHooks(fastify: FastifyInstance, logger: LoggerService): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('Logto-Core-Request-Id', request.id).header('X-Content-Type-Options', 'nosniff');
+    if (!request.url.startsWith('/api/docs')) void reply.header('Cache-Control', 'no-store');
+    done();
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    logger.log(
+      {
+        requestId: request.id,
+        method: request.method,
+        path: withoutQuery(request.url),
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      'HTTP',
+    );
+    done();
+  });
+}

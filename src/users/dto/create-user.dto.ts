@@ -1,0 +1,58 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsObject, IsOptional, IsString, MaxLength, MinLength, ValidateIf, ValidateNested } from 'class-validator';
+import { PASSWORD_ALGORITHMS, type PasswordAlgorithm } from '../user.entity.js';
+import { ProfileDto } from './profile.dto.js';
+import { EMAIL_PATTERN, IsAvatar, IsCustomData, IsFormattedString, PHONE_PATTERN, USERNAME_PATTERN } from './user-validators.js';
+
+export class CreateUserDto {
+  /** ASCII letter or `_` first, then letters, digits or `_` (`^[A-Z_a-z]\w*$`). */
+  @IsFormattedString(USERNAME_PATTERN, { clearable: false })
+  username?: string;
+
+  /** Matches `^\S+@\S+\.\S+$`; unique regardless of letter case. */
+  @IsFormattedString(EMAIL_PATTERN, { clearable: false })
+  primaryEmail?: string;
+
+  /** Digits only, with the country code and no `+`; stored normalised (`610412345678` → `61412345678`). */
+  @IsFormattedString(PHONE_PATTERN, { clearable: false })
+  primaryPhone?: string;
+
+  /** Plain-text password, hashed with Argon2i before storage. No password policy is applied. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  password?: string;
+
+  /** An existing password hash to import; requires `passwordAlgorithm`; cannot be combined with `password`. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  passwordDigest?: string;
+
+  /** Algorithm of `passwordDigest`; ignored without it. */
+  @IsOptional()
+  @IsIn(PASSWORD_ALGORITHMS)
+  passwordAlgorithm?: PasswordAlgorithm;
+
+  /** Display name; `""` is stored as `null`. */
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
+  name?: string | null;
+
+  /** Absolute URL of the avatar image; `""` or `null` for none. */
+  @IsAvatar()
+  avatar?: string | null;
+
+  /** Arbitrary JSON object, at most 32 levels deep. */
+  @IsOptional()
+  @IsCustomData()
+  customData?: Record<string, unknown>;
+
+  /** Standard profile claims. */
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ProfileDto)
+  profile?: ProfileDto;
+}

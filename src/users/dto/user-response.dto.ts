@@ -1,0 +1,38 @@
+import type { PasswordAlgorithm } from '../user.entity.js';
+import { ProfileDto } from './profile.dto.js';
+
+export class SocialIdentityDto {
+  /** The user's id at the social provider. */
+  userId!: string;
+  /** Provider user info. */
+  details?: Record<string, unknown>;
+}
+
+/** A user as the Management API returns it. Timestamps are epoch milliseconds. */
+export class UserResponseDto {
+  /** 12 characters of `[0-9a-z]`. */
+  id!: string;
+  username!: string | null;
+  primaryEmail!: string | null;
+  /** Digits only, normalised to country code + national number. */
+  primaryPhone!: string | null;
+  name!: string | null;
+  avatar!: string | null;
+  customData!: Record<string, unknown>;
+  /** Social identities keyed by target (e.g. `github`). */
+  identities!: Record<string, SocialIdentityDto>;
+  lastSignInAt!: number | null;
+  createdAt!: number;
+  updatedAt!: number;
+  profile!: ProfileDto;
+  applicationId!: string | null;
+  cimdClientId!: string | null;
+  isSuspended!: boolean;
+  hasPassword!: boolean;
+  /** Only with `includeSsoIdentities`; always empty (enterprise SSO is not supported). */
+  ssoIdentities?: Record<string, unknown>[];
+  /** Only with `includePasswordHash`. */
+  passwordDigest?: string | null;
+  /** Only with `includePasswordHash`. */
+  passwordAlgorithm?: PasswordAlgorithm | null;
+}

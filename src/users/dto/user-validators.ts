@@ -1,0 +1,56 @@
+import { applyDecorators } from '@nestjs/common';
+import { IsObject, IsOptional, IsString, Matches, registerDecorator, ValidateIf, type ValidationOptions } from 'class-validator';
+
+/** Field formats from Logto's user guard; quoted because they are part of the wire contract. */
+export const USERNAME_PATTERN = /^[A-Z_a-z]\w*$/;
+export const EMAIL_PATTERN = /^\S+@\S+\.\S+$/;
+export const PHONE_PATTERN = /^\d+$/;
+
+/** Deeper `customData` only costs storage and parsing; Logto has no limit, Roster stops at 32 levels. */
+export const MAX_CUSTOM_DATA_DEPTH = 32;
+
+function depthOf(value: unknown): number {
+  if (value === null || typeof value !== 'object') return 0;
+  let deepest = 0;
+  for (const child of Object.values(value)) deepest = Math.max(deepest, depthOf(child));
+  return deepest + 1;
+}
+
+function IsAbsoluteUrl(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isAbsoluteUrl',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: '$property must be an absolute URL', ...options },
+      validator: { validate: (value: unknown) => typeof value === 'string' && URL.canParse(value) },
+    });
+}
+
+function HasMaxDepth(maxDepth: number): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'maxDepth',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: `$property must not be nested deeper than ${maxDepth} levels` },
+      validator: { validate: (value: unknown) => depthOf(value) <= maxDepth },
+    });
+}
+
+/** A string matching `pattern`; with `clearable`, `""` and `null` are accepted too (they clear the field). */
+export function IsFormattedString(pattern: RegExp, { clearable }: { clearable: boolean }): PropertyDecorator {
+  const format = [IsString(), Matches(pattern)];
+  if (!clearable) return applyDecorators(IsOptional(), ...format);
+  return applyDecorators(IsOptional(), ValidateIf((_, value) => value !== ''), ...format);
+}
+
+/** An avatar: an absolute URL (any scheme, as WHATWG URL parses it), or `""`/`null` to clear it. */
+export function IsAvatar(): PropertyDecorator {
+  return applyDecorators(IsOptional(), ValidateIf((_, value) => value !== ''), IsString(), IsAbsoluteUrl());
+}
+
+/** A JSON object (not an array), nested at most `MAX_CUSTOM_DATA_DEPTH` levels. */
+export function IsCustomData(): PropertyDecorator {
+  return applyDecorators(IsObject(), HasMaxDepth(MAX_CUSTOM_DATA_DEPTH));
+}

@@ -1,0 +1,37 @@
+import type { UserResponseDto } from './dto/user-response.dto.js';
+import type { User } from './user.entity.js';
+
+export interface UserResponseOptions {
+  includePasswordHash?: boolean;
+  includeSsoIdentities?: boolean;
+}
+
+/**
+ * The only way a user leaves the service: every public key is listed here, in Logto's order, so a
+ * column added to the entity (or the password hash) can never leak by accident.
+ */
+export function toUserResponse(user: User, options: UserResponseOptions = {}): UserResponseDto {
+  return {
+    id: user.id,
+    username: user.username,
+    primaryEmail: user.primaryEmail,
+    primaryPhone: user.primaryPhone,
+    name: user.name,
+    avatar: user.avatar,
+    customData: user.customData,
+    // No route links social identities yet; the identities module will fill this map.
+    identities: {},
+    lastSignInAt: user.lastSignInAt?.getTime() ?? null,
+    createdAt: user.createdAt.getTime(),
+    updatedAt: user.updatedAt.getTime(),
+    profile: user.profile,
+    applicationId: user.applicationId,
+    cimdClientId: user.cimdClientId,
+    isSuspended: user.isSuspended,
+    hasPassword: user.passwordEncrypted !== null,
+    ...(options.includeSsoIdentities ? { ssoIdentities: [] } : {}),
+    ...(options.includePasswordHash
+      ? { passwordDigest: user.passwordEncrypted, passwordAlgorithm: user.passwordEncryptionMethod }
+      : {}),
+  };
+}

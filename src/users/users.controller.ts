@@ -1,0 +1,179 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator.js';
+import { parsePagination, setPageHeaders } from '../common/http/pagination.js';
+import { isYes } from '../common/yes-flag.js';
+import { type AppConfig, APP_CONFIG } from '../config/app-config.js';
+import { CreateUserDto } from './dto/create-user.dto.js';
+import { ProfileDto } from './dto/profile.dto.js';
+import { UpdateUserDto } from './dto/update-user.dto.js';
+import { HasPasswordResponseDto, UpdateCustomDataDto, UpdatePasswordDto, UpdateProfileDto, UpdateSuspensionDto } from './dto/user-fragments.dto.js';
+import { UserResponseDto } from './dto/user-response.dto.js';
+import { toUserResponse } from './user.mapper.js';
+import { UsersService } from './users.service.js';
+
+const INCLUDE_PASSWORD_HASH = {
+  name: 'includePasswordHash',
+  required: false,
+  description: 'Yes-flag (`1`, `true`, `y`, `yes`, `yep`, `yeah`): add `passwordDigest` and `passwordAlgorithm`.',
+  schema: { type: 'string' },
+} as const;
+
+const USER_ID = 'userId';
+
+@ApiTags('Users')
+@ApiExtraModels(ProfileDto)
+@Controller('users')
+export class UsersController {
+  constructor(
+    private readonly usersService: UsersService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'List and search users',
+    description:
+      'Newest first (`createdAt` then `id`, descending). Search with `search` (all fields) or `search.<field>` ' +
+      '(`id`, `primaryEmail`, `primaryPhone`, `username`, `name`), match with `mode`/`mode.<field>` ' +
+      '(`like` default, `exact`, `similar_to`, `posix`), combine groups with `joint` (`or`/`and`) and `isCaseSensitive`. ' +
+      'In `like` mode the value is a SQL LIKE pattern: add `%` yourself. Repeat `search.<field>` for several exact values.',
+  })
+  @ApiQuery({ name: 'page', required: false, description: '1-based page number (default 1).', schema: { type: 'integer', minimum: 1 } })
+  @ApiQuery({ name: 'page_size', required: false, description: 'Page size (default 20, at most 100).', schema: { type: 'integer', minimum: 1, maximum: 100 } })
+  @ApiQuery({ name: 'search', required: false, description: 'Value matched against every searchable field.', schema: { type: 'string' } })
+  @ApiQuery({ name: 'mode', required: false, schema: { type: 'string', enum: ['like', 'exact', 'similar_to', 'posix'] } })
+  @ApiQuery({ name: 'joint', required: false, schema: { type: 'string', enum: ['or', 'and'] } })
+  @ApiQuery({ name: 'isCaseSensitive', required: false, description: 'Yes-flag; required for `similar_to`.', schema: { type: 'string' } })
+  @ApiQuery(INCLUDE_PASSWORD_HASH)
+  @ApiOkResponse({
+    type: [UserResponseDto],
+    headers: {
+      'Total-Number': { description: 'Number of users matching the search (not the page count).', schema: { type: 'string' } },
+      Link: { description: 'RFC 8288 links with rel `first`, `prev`, `next`, `last`; absolute URLs.', schema: { type: 'string' } },
+    },
+  })
+  @ApiErrorResponses('guard.invalid_pagination', 'request.invalid_input')
+  async list(
+    @Query() query: Record<string, unknown>,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<UserResponseDto[]> {
+    const pagination = parsePagination(query);
+    const { users, total } = await this.usersService.list(query, pagination);
+    setPageHeaders(reply, request, this.config.endpoint, pagination, total);
+    const includePasswordHash = isYes(query.includePasswordHash);
+    return users.map((user) => toUserResponse(user, { includePasswordHash }));
+  }
+
+  @Get(':userId')
+  @ApiOperation({ summary: 'Get a user' })
+  @ApiQuery(INCLUDE_PASSWORD_HASH)
+  @ApiQuery({ name: 'includeSsoIdentities', required: false, description: 'Yes-flag: add `ssoIdentities` (always `[]`).', schema: { type: 'string' } })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiErrorResponses('entity.not_found')
+  async get(
+    @Param(USER_ID) userId: string,
+    @Query('includePasswordHash') includePasswordHash?: string,
+    @Query('includeSsoIdentities') includeSsoIdentities?: string,
+  ): Promise<UserResponseDto> {
+    return toUserResponse(await this.usersService.getById(userId), {
+      includePasswordHash: isYes(includePasswordHash),
+      includeSsoIdentities: isYes(includeSsoIdentities),
+    });
+  }
+
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Create a user', description: 'Answers 200 (not 201), as Logto does. Unknown body fields are ignored.' })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiErrorResponses(
+    'guard.invalid_input',
+    'user.password_and_digest',
+    'user.password_algorithm_required',
+    'user.username_already_in_use',
+    'user.email_already_in_use',
+    'user.phone_already_in_use',
+    'user.invalid_phone',
+    'entity.value_too_long',
+  )
+  async create(@Body() body: CreateUserDto): Promise<UserResponseDto> {
+    return toUserResponse(await this.usersService.create(body));
+  }
+
+  @Patch(':userId')
+  @ApiOperation({ summary: 'Update a user', description: '`""` or `null` clears a field; `customData` and `profile` replace the stored objects.' })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiErrorResponses(
+    'guard.invalid_input',
+    'entity.not_found',
+    'entity.invalid_input',
+    'user.email_already_in_use',
+    'user.phone_already_in_use',
+    'user.username_already_in_use',
+    'user.invalid_phone',
+    'entity.value_too_long',
+  )
+  async update(@Param(USER_ID) userId: string, @Body() body: UpdateUserDto): Promise<UserResponseDto> {
+    return toUserResponse(await this.usersService.update(userId, body));
+  }
+
+  @Patch(':userId/password')
+  @ApiOperation({ summary: "Set a user's password", description: 'Stored as an Argon2i hash. No password policy is applied.' })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiErrorResponses('guard.invalid_input', 'entity.not_found')
+  async updatePassword(@Param(USER_ID) userId: string, @Body() body: UpdatePasswordDto): Promise<UserResponseDto> {
+    return toUserResponse(await this.usersService.updatePassword(userId, body.password));
+  }
+
+  @Patch(':userId/is-suspended')
+  @ApiOperation({ summary: 'Suspend or reinstate a user' })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiErrorResponses('guard.invalid_input', 'entity.not_found')
+  async updateSuspension(@Param(USER_ID) userId: string, @Body() body: UpdateSuspensionDto): Promise<UserResponseDto> {
+    return toUserResponse(await this.usersService.updateSuspension(userId, body.isSuspended));
+  }
+
+  @Delete(':userId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a user' })
+  @ApiNoContentResponse({ description: 'Deleted.' })
+  @ApiErrorResponses('entity.not_found')
+  async delete(@Param(USER_ID) userId: string): Promise<void> {
+    await this.usersService.delete(userId);
+  }
+
+  @Get(':userId/custom-data')
+  @ApiOperation({ summary: "Get a user's custom data" })
+  @ApiOkResponse({ schema: { type: 'object', additionalProperties: true } })
+  @ApiErrorResponses('entity.not_found')
+  getCustomData(@Param(USER_ID) userId: string): Promise<Record<string, unknown>> {
+    return this.usersService.getCustomData(userId);
+  }
+
+  @Patch(':userId/custom-data')
+  @ApiOperation({ summary: "Merge into a user's custom data", description: 'Shallow merge: top-level keys overwrite; keys are never removed.' })
+  @ApiOkResponse({ description: 'The whole merged custom data.', schema: { type: 'object', additionalProperties: true } })
+  @ApiErrorResponses('guard.invalid_input', 'entity.not_found')
+  mergeCustomData(@Param(USER_ID) userId: string, @Body() body: UpdateCustomDataDto): Promise<Record<string, unknown>> {
+    return this.usersService.mergeCustomData(userId, body.customData);
+  }
+
+  @Patch(':userId/profile')
+  @ApiOperation({ summary: "Merge into a user's profile", description: 'Shallow merge: `address` is replaced as a whole.' })
+  @ApiBody({ type: UpdateProfileDto })
+  @ApiOkResponse({ description: 'The whole merged profile.', schema: { $ref: getSchemaPath(ProfileDto) } })
+  @ApiErrorResponses('guard.invalid_input', 'entity.not_found')
+  mergeProfile(@Param(USER_ID) userId: string, @Body() body: UpdateProfileDto): Promise<Record<string, unknown>> {
+    return this.usersService.mergeProfile(userId, body.profile);
+  }
+
+  @Get(':userId/has-password')
+  @ApiOperation({ summary: 'Tell whether a user has a password' })
+  @ApiOkResponse({ type: HasPasswordResponseDto })
+  @ApiErrorResponses('entity.not_found')
+  async hasPassword(@Param(USER_ID) userId: string): Promise<HasPasswordResponseDto> {
+    return { hasPassword: await this.usersService.hasPassword(userId) };
+  }
+}

@@ -1,0 +1,181 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Injectable } from '@nestjs/common';
+import { QueryFailedError } from 'typeorm';
+import { RequestError } from '../common/errors/request-error.js';
+import { User } from './user.entity.js';
+
+/** Columns a client may write through some route; everything else is set by the database or the service. */
+export type UserValues = Partial<
+  Pick<
+    User,
+    | 'id'
+    | 'username'
+    | 'primaryEmail'
+    | 'primaryPhone'
+    | 'passwordEncrypted'
+    | 'passwordEncryptionMethod'
+    | 'passwordUpdatedAt'
+    | 'name'
+    | 'avatar'
+    | 'profile'
+    | 'customData'
+    | 'isSuspended'
+  >
+>;
+
+/** A WHERE fragment with positional parameters starting at `$1`. */
+export interface SqlCondition {
+  sql: string;
+  params: unknown[];
+}
+
+type MergeableJsonColumn = 'custom_data' | 'profile';
+
+/** PostgreSQL's errors for a search pattern it cannot compile (bad regex, bad escape). */
+const INVALID_PATTERN_ERRORS = new Set(['2201B', '22025', '22019']);
+
+/**
+ * Every query on `users`, one method per purpose. Rows are selected with camelCase aliases taken
+ * from the entity metadata, so raw SQL and the entity never drift apart. Runs inside the current
+ * transaction when there is one.
+ */
+@Injectable()
+export class UsersRepository {
+  private selectListCache?: string;
+
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  private get manager() {
+    return this.txHost.tx;
+  }
+
+  private get selectList(): string {
+    this.selectListCache ??= this.manager.connection
+      .getMetadata(User)
+      .columns.map((column) => `"${column.databaseName}" AS "${column.propertyName}"`)
+      .join(', ');
+    return this.selectListCache;
+  }
+
+  private hydrate(row: Record<string, unknown>): User {
+    return Object.assign(new User(), row);
+  }
+
+  async findById(id: string): Promise<User | null> {
+    const rows: Record<string, unknown>[] = await this.manager.query(`SELECT ${this.selectList} FROM users WHERE id = $1`, [id]);
+    return rows[0] ? this.hydrate(rows[0]) : null;
+  }
+
+  async existsById(id: string): Promise<boolean> {
+    const rows: unknown[] = await this.manager.query('SELECT 1 FROM users WHERE id = $1', [id]);
+    return rows.length > 0;
+  }
+
+  private async exists(predicate: string, value: string, exceptUserId?: string): Promise<boolean> {
+    const rows: unknown[] = await this.manager.query(
+      `SELECT 1 FROM users WHERE ${predicate} AND ($2::varchar IS NULL OR id <> $2) LIMIT 1`,
+      [value, exceptUserId ?? null],
+    );
+    return rows.length > 0;
+  }
+
+  isUsernameTaken(username: string, caseSensitive: boolean, exceptUserId?: string): Promise<boolean> {
+    return this.exists(caseSensitive ? 'username = $1' : 'lower(username) = lower($1)', username, exceptUserId);
+  }
+
+  isEmailTaken(email: string, exceptUserId?: string): Promise<boolean> {
+    return this.exists('lower(primary_email) = lower($1)', email, exceptUserId);
+  }
+
+  isPhoneTaken(normalizedPhone: string, exceptUserId?: string): Promise<boolean> {
+    return this.exists('primary_phone = $1', normalizedPhone, exceptUserId);
+  }
+
+  /**
+   * Serialises writers of usernames that differ only in letter case, until the transaction ends.
+   * The unique index is case-sensitive, so with case-insensitive usernames this lock is what makes
+   * "check, then write" race-free.
+   */
+  async lockUsernameIgnoringCase(username: string): Promise<void> {
+    await this.manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('users.username:' || lower($1), 0))`, [username]);
+  }
+
+  /** Column names and values of the defined entries of `values`, in one order. */
+  private toColumns(values: UserValues): { columns: string[]; params: unknown[] } {
+    const metadata = this.manager.connection.getMetadata(User);
+    const entries = Object.entries(values).filter(([, value]) => value !== undefined);
+    return {
+      columns: entries.map(([property]) => `"${metadata.findColumnWithPropertyName(property)?.databaseName ?? property}"`),
+      params: entries.map(([, value]) => value),
+    };
+  }
+
+  /** Inserts unless the id is taken (returns null then, so the caller can draw another id). */
+  async insertWithFreshId(values: UserValues & { id: string }): Promise<User | null> {
+    const { columns, params } = this.toColumns(values);
+    const rows: Record<string, unknown>[] = await this.manager.query(
+      `INSERT INTO users (${columns.join(', ')}) VALUES (${params.map((_, index) => `$${index + 1}`).join(', ')})
+       ON CONFLICT (id) DO NOTHING RETURNING ${this.selectList}`,
+      params,
+    );
+    return rows[0] ? this.hydrate(rows[0]) : null;
+  }
+
+  /** Sets only the given columns, so concurrent updates of different fields never undo each other. */
+  async update(id: string, values: UserValues): Promise<User | null> {
+    const { columns, params } = this.toColumns(values);
+    const rows: Record<string, unknown>[] = await this.manager.query(
+      `UPDATE users SET ${columns.map((column, index) => `${column} = $${index + 2}`).join(', ')}
+       WHERE id = $1 RETURNING ${this.selectList}`,
+      [id, ...params],
+    );
+    return rows[0] ? this.hydrate(rows[0]) : null;
+  }
+
+  /** Shallow-merges `patch` into a JSON column in one statement, so concurrent merges never lose keys. */
+  async mergeJson(id: string, column: MergeableJsonColumn, patch: object): Promise<Record<string, unknown> | null> {
+    const rows: { merged: Record<string, unknown> }[] = await this.manager.query(
+      `UPDATE users SET ${column} = ${column} || $2::jsonb WHERE id = $1 RETURNING ${column} AS merged`,
+      [id, JSON.stringify(patch)],
+    );
+    return rows[0]?.merged ?? null;
+  }
+
+  async deleteById(id: string): Promise<boolean> {
+    const result = await this.manager.createQueryBuilder().delete().from(User).where('id = :id', { id }).execute();
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** A page of users matching `condition`, newest first, ties broken by id so pages never overlap. */
+  async findPage(condition: SqlCondition | undefined, limit: number, offset: number): Promise<User[]> {
+    const params = condition?.params ?? [];
+    const rows = await this.runSearch<Record<string, unknown>>(
+      `SELECT ${this.selectList} FROM users WHERE ${condition?.sql ?? 'TRUE'}
+       ORDER BY created_at DESC, id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, limit, offset],
+    );
+    return rows.map((row) => this.hydrate(row));
+  }
+
+  async countMatching(condition: SqlCondition | undefined): Promise<number> {
+    const rows = await this.runSearch<{ total: string }>(
+      `SELECT count(*) AS total FROM users WHERE ${condition?.sql ?? 'TRUE'}`,
+      condition?.params ?? [],
+    );
+    return Number(rows[0]?.total ?? 0);
+  }
+
+  /** Client-supplied patterns reach PostgreSQL's regex engine; one it cannot compile is the client's mistake. */
+  private async runSearch<Row>(sql: string, params: unknown[]): Promise<Row[]> {
+    try {
+      return await this.manager.query<Row[]>(sql, params);
+    } catch (error) {
+      const code = error instanceof QueryFailedError ? (error.driverError as { code?: string }).code : undefined;
+      if (code && INVALID_PATTERN_ERRORS.has(code)) {
+        throw new RequestError('request.invalid_input', { interpolation: { details: 'The search pattern is invalid.' }, data: {} });
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,175 @@
+import { Transactional } from '@nestjs-cls/transactional';
+import { Inject, Injectable } from '@nestjs/common';
+import { customAlphabet } from 'nanoid';
+import { type AppConfig, APP_CONFIG } from '../config/app-config.js';
+import { RequestError } from '../common/errors/request-error.js';
+import { parseSearch, buildSearchCondition } from '../common/search/search.js';
+import type { Pagination } from '../common/http/pagination.js';
+import type { CreateUserDto } from './dto/create-user.dto.js';
+import type { ProfileDto } from './dto/profile.dto.js';
+import type { UpdateUserDto } from './dto/update-user.dto.js';
+import { hashPassword } from './password-hashing.js';
+import { normalizePhoneNumber } from './phone-number.js';
+import type { User } from './user.entity.js';
+import { UsersRepository, type UserValues } from './users.repository.js';
+
+/** Logto's user ids: 12 characters of `[0-9a-z]` from a cryptographic source. */
+const generateUserId = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 12);
+const ID_ATTEMPTS = 5;
+
+const SEARCH_COLUMNS = {
+  id: 'id',
+  primary_email: 'primary_email',
+  primary_phone: 'primary_phone',
+  username: 'username',
+  name: 'name',
+} as const;
+const SEARCHABLE_FIELDS = Object.keys(SEARCH_COLUMNS);
+
+/** `""` clears a string column, exactly like `null`. */
+function emptyToNull<T extends string | null | undefined>(value: T): T | null {
+  return value === '' ? null : value;
+}
+
+function stripUndefined<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+export interface UserPage {
+  users: User[];
+  total: number;
+}
+
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly users: UsersRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async list(query: Record<string, unknown>, { pageSize, offset }: Pagination): Promise<UserPage> {
+    const condition = buildSearchCondition(parseSearch(query, SEARCHABLE_FIELDS), SEARCH_COLUMNS, 1);
+    const [users, total] = await Promise.all([
+      this.users.findPage(condition, pageSize, offset),
+      this.users.countMatching(condition),
+    ]);
+    return { users, total };
+  }
+
+  async getById(id: string): Promise<User> {
+    return (await this.users.findById(id)) ?? this.notFound();
+  }
+
+  async create(input: CreateUserDto): Promise<User> {
+    if (input.password !== undefined && input.passwordDigest !== undefined) throw new RequestError('user.password_and_digest');
+    if (input.passwordDigest !== undefined && input.passwordAlgorithm === undefined) {
+      throw new RequestError('user.password_algorithm_required');
+    }
+    // Hash before the transaction opens, so no connection or lock is held while Argon2 runs.
+    const password = await this.passwordValues(input);
+    return this.insertUser(input, password);
+  }
+
+  @Transactional()
+  private async insertUser(input: CreateUserDto, password: UserValues): Promise<User> {
+    const username = emptyToNull(input.username);
+    const primaryEmail = emptyToNull(input.primaryEmail);
+    const phoneDigits = emptyToNull(input.primaryPhone);
+    if (username) await this.assertUsernameAvailable(username);
+    if (primaryEmail && (await this.users.isEmailTaken(primaryEmail))) throw new RequestError('user.email_already_in_use');
+    const primaryPhone = phoneDigits ? normalizePhoneNumber(phoneDigits) : null;
+    if (primaryPhone && (await this.users.isPhoneTaken(primaryPhone))) throw new RequestError('user.phone_already_in_use');
+
+    const values: UserValues = {
+      username,
+      primaryEmail,
+      primaryPhone,
+      name: emptyToNull(input.name),
+      avatar: emptyToNull(input.avatar),
+      customData: input.customData ?? {},
+      profile: { ...input.profile },
+      ...password,
+    };
+    for (let attempt = 0; attempt < ID_ATTEMPTS; attempt += 1) {
+      const user = await this.users.insertWithFreshId({ ...values, id: generateUserId() });
+      if (user) return user;
+    }
+    throw new Error(`No free user id after ${ID_ATTEMPTS} attempts`);
+  }
+
+  /** Applies the given fields; collisions are checked in Logto's update order: email, phone, username. */
+  @Transactional()
+  async update(id: string, input: UpdateUserDto): Promise<User> {
+    const values: UserValues = stripUndefined({
+      username: emptyToNull(input.username),
+      primaryEmail: emptyToNull(input.primaryEmail),
+      primaryPhone: input.primaryPhone ? normalizePhoneNumber(input.primaryPhone) : emptyToNull(input.primaryPhone),
+      name: emptyToNull(input.name),
+      avatar: emptyToNull(input.avatar),
+      customData: input.customData,
+      profile: input.profile && { ...input.profile },
+    });
+    if (!(await this.users.existsById(id))) this.notFound();
+    if (Object.keys(values).length === 0) throw new RequestError('entity.invalid_input');
+    if (values.primaryEmail && (await this.users.isEmailTaken(values.primaryEmail, id))) {
+      throw new RequestError('user.email_already_in_use');
+    }
+    if (values.primaryPhone && (await this.users.isPhoneTaken(values.primaryPhone, id))) {
+      throw new RequestError('user.phone_already_in_use');
+    }
+    if (values.username) await this.assertUsernameAvailable(values.username, id);
+    return (await this.users.update(id, values)) ?? this.notFound();
+  }
+
+  async updatePassword(id: string, password: string): Promise<User> {
+    const values = await this.passwordValues({ password });
+    return (await this.users.update(id, values)) ?? this.notFound();
+  }
+
+  async updateSuspension(id: string, isSuspended: boolean): Promise<User> {
+    return (await this.users.update(id, { isSuspended })) ?? this.notFound();
+  }
+
+  async delete(id: string): Promise<void> {
+    if (!(await this.users.deleteById(id))) this.notFound();
+  }
+
+  async getCustomData(id: string): Promise<Record<string, unknown>> {
+    return (await this.getById(id)).customData;
+  }
+
+  async mergeCustomData(id: string, patch: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return (await this.users.mergeJson(id, 'custom_data', patch)) ?? this.notFound();
+  }
+
+  async mergeProfile(id: string, patch: ProfileDto): Promise<Record<string, unknown>> {
+    return (await this.users.mergeJson(id, 'profile', patch)) ?? this.notFound();
+  }
+
+  async hasPassword(id: string): Promise<boolean> {
+    return (await this.getById(id)).passwordEncrypted !== null;
+  }
+
+  private async assertUsernameAvailable(username: string, exceptUserId?: string): Promise<void> {
+    const caseSensitive = this.config.usernameCaseSensitive;
+    if (!caseSensitive) await this.users.lockUsernameIgnoringCase(username);
+    if (await this.users.isUsernameTaken(username, caseSensitive, exceptUserId)) {
+      throw new RequestError('user.username_already_in_use');
+    }
+  }
+
+  /** Password columns for a plain password (hashed here) or an imported digest (stored as given). */
+  private async passwordValues(input: Pick<CreateUserDto, 'password' | 'passwordDigest' | 'passwordAlgorithm'>): Promise<UserValues> {
+    if (input.password !== undefined) {
+      return { passwordEncrypted: await hashPassword(input.password), passwordEncryptionMethod: 'Argon2i', passwordUpdatedAt: new Date() };
+    }
+    if (input.passwordDigest !== undefined && input.passwordAlgorithm !== undefined) {
+      return { passwordEncrypted: input.passwordDigest, passwordEncryptionMethod: input.passwordAlgorithm, passwordUpdatedAt: new Date() };
+    }
+    return {};
+  }
+
+  private notFound(): never {
+    throw new RequestError('entity.not_found');
+  }
+}

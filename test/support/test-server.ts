@@ -1,0 +1,85 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
+import pg from 'pg';
+
+export interface TestServer {
+  baseUrl: string;
+  /** Every line the server printed (JSON log lines), for assertions on logging. */
+  logs: string[];
+  /** Runs SQL against this server's own database. */
+  query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
+  stop(): Promise<void>;
+}
+
+function adminUrl(): string {
+  const url = process.env.ROSTER_TEST_ADMIN_URL;
+  if (!url) throw new Error('ROSTER_TEST_ADMIN_URL is not set: the e2e global setup did not run');
+  return url;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function withAdminClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: adminUrl() });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Resolves once the server prints its "listening" line; rejects if it exits first. */
+function waitUntilListening(child: ChildProcess, logs: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      logs.push(line);
+      if (line.includes('Roster listening')) resolve();
+    });
+    createInterface({ input: child.stderr! }).on('line', (line) => logs.push(line));
+    child.once('exit', (code) => reject(new Error(`server exited with code ${code} before listening:\n${logs.join('\n')}`)));
+  });
+}
+
+/**
+ * Starts the built server (`dist/src/main.js`) as a real process on a fresh database of the
+ * shared embedded PostgreSQL, so each test file sees an empty, migrated schema.
+ */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const databaseName = `roster_test_${randomBytes(6).toString('hex')}`;
+  await withAdminClient((client) => client.query(`CREATE DATABASE ${databaseName}`));
+  const databaseUrl = adminUrl().replace(/\/postgres$/, `/${databaseName}`);
+  const port = await freePort();
+  const logs: string[] = [];
+  const child = spawn(process.execPath, ['dist/src/main.js'], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), LOG_LEVEL: 'log', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  await waitUntilListening(child, logs);
+
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  return {
+    baseUrl: `http://localhost:${port}`,
+    logs,
+    query: async <Row>(sql: string, params: unknown[] = []) => (await pool.query(sql, params)).rows as Row[],
+    stop: async () => {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      await pool.end();
+      await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`));
+    },
+  };
+}
