@@ -1,0 +1,73 @@
+import { jest } from '@jest/globals';
+import { Logger, NotFoundException } from '@nestjs/common';
+import { QueryFailedError } from 'typeorm';
+import { RequestError } from '../errors/request-error.js';
+import { toErrorResponse } from './exception.filter.js';
+import { MalformedJsonError } from './json-body.js';
+
+function databaseError(driverError: Record<string, string>): QueryFailedError {
+  return new QueryFailedError('INSERT INTO users …', [], Object.assign(new Error(), driverError));
+}
+
+describe('toErrorResponse', () => {
+  let loggedErrors: string[];
+
+  beforeEach(() => {
+    loggedErrors = [];
+    jest.spyOn(Logger.prototype, 'error').mockImplementation((message: unknown) => {
+      loggedErrors.push(String(message));
+    });
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  it('renders a RequestError with its status and Logto body, keys in Logto order', () => {
+    const { status, body } = toErrorResponse(
+      new RequestError('guard.invalid_input', { interpolation: { type: 'body' }, details: 'line', data: { issues: [] } }),
+    );
+    expect(status).toBe(400);
+    expect(Object.keys(body)).toEqual(['code', 'data', 'details', 'message']);
+    expect(body).toEqual({ code: 'guard.invalid_input', data: { issues: [] }, details: 'line', message: 'The request body is invalid.' });
+  });
+
+  it('answers malformed JSON with a bare message and no code', () => {
+    expect(toErrorResponse(new MalformedJsonError('Unexpected token'))).toEqual({ status: 400, body: { message: 'Unexpected token' } });
+  });
+
+  it.each([
+    ['users__username', 'user.username_already_in_use'],
+    ['users__primary_email_lower', 'user.email_already_in_use'],
+    ['users__primary_phone', 'user.phone_already_in_use'],
+  ])('maps a unique violation of %s to 422 %s', (constraint, code) => {
+    const { status, body } = toErrorResponse(databaseError({ code: '23505', constraint }));
+    expect(status).toBe(422);
+    expect(body.code).toBe(code);
+  });
+
+  it('maps a too-long value to 422 entity.value_too_long without database text', () => {
+    const { status, body } = toErrorResponse(databaseError({ code: '22001', message: 'value too long for type character varying(128)' }));
+    expect(status).toBe(422);
+    expect(body).toEqual({ code: 'entity.value_too_long', message: 'The length of value is too long and exceeds the limit.' });
+  });
+
+  it('maps an unknown route to a Logto-style 404', () => {
+    expect(toErrorResponse(new NotFoundException('Cannot GET /nope'))).toEqual({
+      status: 404,
+      body: { code: 'request.route_not_found', message: 'The requested route does not exist.' },
+    });
+  });
+
+  it('hides unexpected errors behind a generic 500 and logs the cause', () => {
+    const { status, body } = toErrorResponse(databaseError({ code: '42P01', message: 'relation "users" does not exist' }));
+    expect(status).toBe(500);
+    expect(body).toEqual({ message: 'Internal server error.' });
+    expect(JSON.stringify(body)).not.toContain('users');
+    expect(loggedErrors.join('\n')).toContain('relation "users" does not exist');
+  });
+
+  it('never includes a stack trace in a 500 body', () => {
+    const { body } = toErrorResponse(new TypeError('boom at secret place'));
+    expect(body).toEqual({ message: 'Internal server error.' });
+    expect(loggedErrors.join('\n')).toContain('boom at secret place');
+  });
+});

@@ -1,0 +1,39 @@
+import { ConfigValidationError, loadConfig } from './app-config.js';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3001,
+      endpoint: 'http://localhost:3001',
+      databaseUrl: undefined,
+      managementApiResource: 'https://default.logto.app/api',
+      usernameCaseSensitive: true,
+      logLevel: 'log',
+    });
+    expect(config.dataDir).toMatch(/\/data$/);
+  });
+
+  it('derives ENDPOINT from PORT and strips trailing slashes from an explicit one', () => {
+    expect(loadConfig({ PORT: '4000' }).endpoint).toBe('http://localhost:4000');
+    expect(loadConfig({ ENDPOINT: 'https://users.example.com/' }).endpoint).toBe('https://users.example.com');
+  });
+
+  it('reads USERNAME_CASE_SENSITIVE=false', () => {
+    expect(loadConfig({ USERNAME_CASE_SENSITIVE: 'false' }).usernameCaseSensitive).toBe(false);
+  });
+
+  it('names every bad variable in one error', () => {
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', ENDPOINT: 'not a url', USERNAME_CASE_SENSITIVE: 'maybe' });
+      throw new Error('expected a ConfigValidationError');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigValidationError);
+      const { problems } = error as ConfigValidationError;
+      expect(problems.map((line) => line.split('=')[0])).toEqual(
+        expect.arrayContaining(['PORT', 'DATABASE_URL', 'ENDPOINT', 'USERNAME_CASE_SENSITIVE']),
+      );
+      expect(problems).toHaveLength(4);
+    }
+  });
+});
