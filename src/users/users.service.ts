@@ -47,7 +47,17 @@ export class UsersService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /**
+   * `excludeRoleId` / `excludeOrganizationId` are accepted for compatibility: users hold no roles or
+   * memberships here, so they exclude nobody; together they are still the 400 Logto answers.
+   */
   async list(query: Record<string, unknown>, { pageSize, offset }: Pagination): Promise<UserPage> {
+    if (query.excludeRoleId !== undefined && query.excludeOrganizationId !== undefined) {
+      throw new RequestError('request.invalid_input', {
+        interpolation: { details: 'Parameter `excludeRoleId` and `excludeOrganizationId` cannot be used at the same time.' },
+        data: {},
+      });
+    }
     const condition = buildSearchCondition(parseSearch(query, SEARCHABLE_FIELDS), SEARCH_COLUMNS, 1);
     const [users, total] = await Promise.all([
       this.users.findPage(condition, pageSize, offset),
