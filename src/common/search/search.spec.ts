@@ -257,6 +257,21 @@ describe('parseSearch', () => {
       );
     });
 
+    it.each([
+      [{ search: 'wild\\' }],
+      [{ 'search.name': 'a\\\\\\', isCaseSensitive: 'true' }],
+      [{ 'search.name': 'x\\', 'mode.name': 'similar_to', isCaseSensitive: 'true' }],
+    ])('rejects a pattern ending in an unescaped backslash in %j', (query) => {
+      expectInvalidInput(query, 'The search pattern must not end with an unescaped backslash.');
+    });
+
+    it.each([[{ search: 'a\\\\' }], [{ 'search.name': 'x\\', 'mode.name': 'exact' }], [{ 'search.name': 'x\\', 'mode.name': 'posix' }]])(
+      'accepts an escaped backslash, and a trailing backslash outside like/similar_to, in %j',
+      (query) => {
+        expect(() => parse(query)).not.toThrow();
+      },
+    );
+
     it('checks the joint before the search keys', () => {
       expectInvalidInput(
         { 'search.email': 'a', joint: 'and1' },

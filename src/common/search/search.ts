@@ -19,6 +19,8 @@ export interface Search {
 const SEARCH_MODES: readonly SearchMode[] = ['exact', 'like', 'similar_to', 'posix'];
 const JOINT_MODES: readonly Search['joint'][] = ['or', 'and'];
 const DEFAULT_MODE: SearchMode = 'like';
+/** An odd number of backslashes at the end: the last one escapes nothing. */
+const DANGLING_ESCAPE = /(?<!\\)(?:\\\\)*\\$/;
 
 /** Values and modes as written in the query, keyed by raw field spelling; `undefined` is the general group. */
 type RawField = string | undefined;
@@ -143,6 +145,11 @@ function toSearchGroup(
   assertValuesFitMode(values, mode);
   if (mode === 'similar_to' && !isCaseSensitive) {
     throw invalidSearch('Cannot use case-insensitive match for `similar to`.');
+  }
+  // PostgreSQL only notices a dangling escape when a row's text reaches it, so the same request
+  // would answer 200 or 500 depending on the data; reject it up front instead.
+  if ((mode === 'like' || mode === 'similar_to') && values.some((value) => DANGLING_ESCAPE.test(value))) {
+    throw invalidSearch('The search pattern must not end with an unescaped backslash.');
   }
   return field === undefined ? { values, mode } : { field, values, mode };
 }
