@@ -2,7 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
-import { registerBodyParsers, registerRequestHooks, generateRequestId } from './common/http/fastify-setup.js';
+import { answerFrameworkError, generateRequestId, registerBodyParsers, registerRequestHooks } from './common/http/fastify-setup.js';
 import { BODY_LIMIT_BYTES } from './common/http/http-limits.js';
 import type { AppConfig } from './config/app-config.js';
 import { setupSwagger } from './openapi.js';
@@ -14,6 +14,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
     genReqId: () => generateRequestId(),
     requestIdHeader: false,
     logger: false,
+    frameworkErrors: answerFrameworkError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, databaseUrl), adapter, {
     logger,

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator.js';
@@ -10,6 +10,7 @@ import { ProfileDto } from './dto/profile.dto.js';
 import { UpdateUserDto } from './dto/update-user.dto.js';
 import { HasPasswordResponseDto, UpdateCustomDataDto, UpdatePasswordDto, UpdateProfileDto, UpdateSuspensionDto } from './dto/user-fragments.dto.js';
 import { UserResponseDto } from './dto/user-response.dto.js';
+import { UserIdParam } from './user-id.param.js';
 import { toUserResponse } from './user.mapper.js';
 import { UsersService } from './users.service.js';
 
@@ -19,8 +20,6 @@ const INCLUDE_PASSWORD_HASH = {
   description: 'Yes-flag (`1`, `true`, `y`, `yes`, `yep`, `yeah`): add `passwordDigest` and `passwordAlgorithm`.',
   schema: { type: 'string' },
 } as const;
-
-const USER_ID = 'userId';
 
 @ApiTags('Users')
 @ApiExtraModels(ProfileDto)
@@ -76,7 +75,7 @@ export class UsersController {
   @ApiOkResponse({ type: UserResponseDto })
   @ApiErrorResponses('entity.not_found')
   async get(
-    @Param(USER_ID) userId: string,
+    @UserIdParam() userId: string,
     @Query('includePasswordHash') includePasswordHash?: string,
     @Query('includeSsoIdentities') includeSsoIdentities?: string,
   ): Promise<UserResponseDto> {
@@ -117,7 +116,7 @@ export class UsersController {
     'user.invalid_phone',
     'entity.value_too_long',
   )
-  async update(@Param(USER_ID) userId: string, @Body() body: UpdateUserDto): Promise<UserResponseDto> {
+  async update(@UserIdParam() userId: string, @Body() body: UpdateUserDto): Promise<UserResponseDto> {
     return toUserResponse(await this.usersService.update(userId, body));
   }
 
@@ -125,7 +124,7 @@ export class UsersController {
   @ApiOperation({ summary: "Set a user's password", description: 'Stored as an Argon2i hash. No password policy is applied.' })
   @ApiOkResponse({ type: UserResponseDto })
   @ApiErrorResponses('guard.invalid_input', 'entity.not_found')
-  async updatePassword(@Param(USER_ID) userId: string, @Body() body: UpdatePasswordDto): Promise<UserResponseDto> {
+  async updatePassword(@UserIdParam() userId: string, @Body() body: UpdatePasswordDto): Promise<UserResponseDto> {
     return toUserResponse(await this.usersService.updatePassword(userId, body.password));
   }
 
@@ -133,7 +132,7 @@ export class UsersController {
   @ApiOperation({ summary: 'Suspend or reinstate a user' })
   @ApiOkResponse({ type: UserResponseDto })
   @ApiErrorResponses('guard.invalid_input', 'entity.not_found')
-  async updateSuspension(@Param(USER_ID) userId: string, @Body() body: UpdateSuspensionDto): Promise<UserResponseDto> {
+  async updateSuspension(@UserIdParam() userId: string, @Body() body: UpdateSuspensionDto): Promise<UserResponseDto> {
     return toUserResponse(await this.usersService.updateSuspension(userId, body.isSuspended));
   }
 
@@ -142,7 +141,7 @@ export class UsersController {
   @ApiOperation({ summary: 'Delete a user' })
   @ApiNoContentResponse({ description: 'Deleted.' })
   @ApiErrorResponses('entity.not_found')
-  async delete(@Param(USER_ID) userId: string): Promise<void> {
+  async delete(@UserIdParam() userId: string): Promise<void> {
     await this.usersService.delete(userId);
   }
 
@@ -150,7 +149,7 @@ export class UsersController {
   @ApiOperation({ summary: "Get a user's custom data" })
   @ApiOkResponse({ schema: { type: 'object', additionalProperties: true } })
   @ApiErrorResponses('entity.not_found')
-  getCustomData(@Param(USER_ID) userId: string): Promise<Record<string, unknown>> {
+  getCustomData(@UserIdParam() userId: string): Promise<Record<string, unknown>> {
     return this.usersService.getCustomData(userId);
   }
 
@@ -158,7 +157,7 @@ export class UsersController {
   @ApiOperation({ summary: "Merge into a user's custom data", description: 'Shallow merge: top-level keys overwrite; keys are never removed.' })
   @ApiOkResponse({ description: 'The whole merged custom data.', schema: { type: 'object', additionalProperties: true } })
   @ApiErrorResponses('guard.invalid_input', 'entity.not_found')
-  mergeCustomData(@Param(USER_ID) userId: string, @Body() body: UpdateCustomDataDto): Promise<Record<string, unknown>> {
+  mergeCustomData(@UserIdParam() userId: string, @Body() body: UpdateCustomDataDto): Promise<Record<string, unknown>> {
     return this.usersService.mergeCustomData(userId, body.customData);
   }
 
@@ -167,7 +166,7 @@ export class UsersController {
   @ApiBody({ type: UpdateProfileDto })
   @ApiOkResponse({ description: 'The whole merged profile.', schema: { $ref: getSchemaPath(ProfileDto) } })
   @ApiErrorResponses('guard.invalid_input', 'entity.not_found')
-  mergeProfile(@Param(USER_ID) userId: string, @Body() body: UpdateProfileDto): Promise<Record<string, unknown>> {
+  mergeProfile(@UserIdParam() userId: string, @Body() body: UpdateProfileDto): Promise<Record<string, unknown>> {
     return this.usersService.mergeProfile(userId, body.profile);
   }
 
@@ -175,7 +174,7 @@ export class UsersController {
   @ApiOperation({ summary: 'Tell whether a user has a password' })
   @ApiOkResponse({ type: HasPasswordResponseDto })
   @ApiErrorResponses('entity.not_found')
-  async hasPassword(@Param(USER_ID) userId: string): Promise<HasPasswordResponseDto> {
+  async hasPassword(@UserIdParam() userId: string): Promise<HasPasswordResponseDto> {
     return { hasPassword: await this.usersService.hasPassword(userId) };
   }
 }

@@ -125,7 +125,7 @@ export class UsersRepository {
   /** Sets only the given columns, so concurrent updates of different fields never undo each other. */
   async update(id: string, values: UserValues): Promise<User | null> {
     const { columns, params } = this.toColumns(values);
-    const rows: Record<string, unknown>[] = await this.manager.query(
+    const rows = await this.selectReturning<Record<string, unknown>>(
       `UPDATE users SET ${columns.map((column, index) => `${column} = $${index + 2}`).join(', ')}
        WHERE id = $1 RETURNING ${this.selectList}`,
       [id, ...params],
@@ -135,11 +135,19 @@ export class UsersRepository {
 
   /** Shallow-merges `patch` into a JSON column in one statement, so concurrent merges never lose keys. */
   async mergeJson(id: string, column: MergeableJsonColumn, patch: object): Promise<Record<string, unknown> | null> {
-    const rows: { merged: Record<string, unknown> }[] = await this.manager.query(
+    const rows = await this.selectReturning<{ merged: Record<string, unknown> }>(
       `UPDATE users SET ${column} = ${column} || $2::jsonb WHERE id = $1 RETURNING ${column} AS merged`,
       [id, JSON.stringify(patch)],
     );
     return rows[0]?.merged ?? null;
+  }
+
+  /**
+   * Runs an `UPDATE … RETURNING` and gives back its rows. Wrapped in a CTE because TypeORM answers a
+   * bare UPDATE with `[rows, count]` instead of the rows.
+   */
+  private selectReturning<Row>(statement: string, params: unknown[]): Promise<Row[]> {
+    return this.manager.query<Row[]>(`WITH changed AS (${statement}) SELECT * FROM changed`, params);
   }
 
   async deleteById(id: string): Promise<boolean> {

@@ -40,6 +40,9 @@ const FASTIFY_ERRORS: Record<string, () => RequestError> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: invalidBody,
   FST_ERR_CTP_EMPTY_TYPE: invalidBody,
   FST_ERR_CTP_INVALID_TYPE: invalidBody,
+  FST_ERR_BAD_URL: () => new RequestError('guard.invalid_input', { interpolation: { type: 'params' } }),
+  // Every id in a path is short; one past the router's parameter limit cannot name anything.
+  FST_ERR_MAX_PARAM_LENGTH: () => new RequestError('entity.not_found'),
 };
 
 /** Fastify's own errors (body parsing, limits) arrive wrapped by Nest in an HttpException. */

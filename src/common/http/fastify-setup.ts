@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { toErrorResponse } from './exception.filter.js';
 import { customAlphabet } from 'nanoid';
 import { parseFormBody, parseJsonBody } from './json-body.js';
 
@@ -31,6 +32,21 @@ export function registerBodyParsers(fastify: FastifyInstance): void {
   fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, textParser(parseFormBody));
 }
 
+function setStandardHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  void reply.header('Logto-Core-Request-Id', request.id).header('X-Content-Type-Options', 'nosniff');
+  if (!request.url.startsWith('/api/docs')) void reply.header('Cache-Control', 'no-store');
+}
+
+/**
+ * Fastify's router rejects some URLs (bad percent-encoding, over-long parameters) before any hook
+ * or Nest filter runs; this answers them like every other error.
+ */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  setStandardHeaders(request, reply);
+  const { status, body } = toErrorResponse(error);
+  void reply.status(status).send(body);
+}
+
 /**
  * Response headers every answer carries, and one structured log line per request. Only the method,
  * the path without its query string, the status and timings are logged: never bodies or headers,
@@ -38,8 +54,7 @@ export function registerBodyParsers(fastify: FastifyInstance): void {
  */
 export function registerRequestHooks(fastify: FastifyInstance, logger: LoggerService): void {
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.header('Logto-Core-Request-Id', request.id).header('X-Content-Type-Options', 'nosniff');
-    if (!request.url.startsWith('/api/docs')) void reply.header('Cache-Control', 'no-store');
+    setStandardHeaders(request, reply);
     done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {

@@ -1,8 +1,8 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsObject, IsOptional, IsString, MaxLength, MinLength, ValidateIf, ValidateNested } from 'class-validator';
+import { IsIn, IsObject, IsString, MaxLength, MinLength, ValidateNested } from 'class-validator';
 import { PASSWORD_ALGORITHMS, type PasswordAlgorithm } from '../user.entity.js';
 import { ProfileDto } from './profile.dto.js';
-import { EMAIL_PATTERN, IsAvatar, IsCustomData, IsFormattedString, PHONE_PATTERN, USERNAME_PATTERN } from './user-validators.js';
+import { EMAIL_PATTERN, IsAvatar, IsCustomData, IsFormattedString, IsOmittable, PHONE_PATTERN, USERNAME_PATTERN } from './user-validators.js';
 
 export class CreateUserDto {
   /** ASCII letter or `_` first, then letters, digits or `_` (`^[A-Z_a-z]\w*$`). */
@@ -18,39 +18,38 @@ export class CreateUserDto {
   primaryPhone?: string;
 
   /** Plain-text password, hashed with Argon2i before storage. No password policy is applied. */
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MinLength(1)
   password?: string;
 
   /** An existing password hash to import; requires `passwordAlgorithm`; cannot be combined with `password`. */
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(256)
   passwordDigest?: string;
 
   /** Algorithm of `passwordDigest`; ignored without it. */
-  @IsOptional()
+  @IsOmittable()
   @IsIn(PASSWORD_ALGORITHMS)
   passwordAlgorithm?: PasswordAlgorithm;
 
   /** Display name; `""` is stored as `null`. */
-  @IsOptional()
-  @ValidateIf((_, value) => value !== null)
+  @IsOmittable()
   @IsString()
-  name?: string | null;
+  name?: string;
 
   /** Absolute URL of the avatar image; `""` or `null` for none. */
   @IsAvatar()
   avatar?: string | null;
 
   /** Arbitrary JSON object, at most 32 levels deep. */
-  @IsOptional()
+  @IsOmittable()
   @IsCustomData()
   customData?: Record<string, unknown>;
 
   /** Standard profile claims. */
-  @IsOptional()
+  @IsOmittable()
   @IsObject()
   @ValidateNested()
   @Type(() => ProfileDto)

@@ -1,31 +1,32 @@
 import { Type } from 'class-transformer';
-import { IsObject, IsOptional, IsString, ValidateNested } from 'class-validator';
+import { IsObject, IsString, ValidateNested } from 'class-validator';
+import { IsOmittable } from './user-validators.js';
 
 /** OpenID Connect standard address claim; unknown keys are dropped. */
 export class AddressDto {
-  @IsOptional() @IsString() formatted?: string;
-  @IsOptional() @IsString() streetAddress?: string;
-  @IsOptional() @IsString() locality?: string;
-  @IsOptional() @IsString() region?: string;
-  @IsOptional() @IsString() postalCode?: string;
-  @IsOptional() @IsString() country?: string;
+  @IsOmittable() @IsString() formatted?: string;
+  @IsOmittable() @IsString() streetAddress?: string;
+  @IsOmittable() @IsString() locality?: string;
+  @IsOmittable() @IsString() region?: string;
+  @IsOmittable() @IsString() postalCode?: string;
+  @IsOmittable() @IsString() country?: string;
 }
 
 /** Standard OpenID Connect profile claims; unknown keys are dropped, non-string values rejected. */
 export class ProfileDto {
-  @IsOptional() @IsString() familyName?: string;
-  @IsOptional() @IsString() givenName?: string;
-  @IsOptional() @IsString() middleName?: string;
-  @IsOptional() @IsString() nickname?: string;
-  @IsOptional() @IsString() preferredUsername?: string;
-  @IsOptional() @IsString() profile?: string;
-  @IsOptional() @IsString() website?: string;
-  @IsOptional() @IsString() gender?: string;
-  @IsOptional() @IsString() birthdate?: string;
-  @IsOptional() @IsString() zoneinfo?: string;
-  @IsOptional() @IsString() locale?: string;
+  @IsOmittable() @IsString() familyName?: string;
+  @IsOmittable() @IsString() givenName?: string;
+  @IsOmittable() @IsString() middleName?: string;
+  @IsOmittable() @IsString() nickname?: string;
+  @IsOmittable() @IsString() preferredUsername?: string;
+  @IsOmittable() @IsString() profile?: string;
+  @IsOmittable() @IsString() website?: string;
+  @IsOmittable() @IsString() gender?: string;
+  @IsOmittable() @IsString() birthdate?: string;
+  @IsOmittable() @IsString() zoneinfo?: string;
+  @IsOmittable() @IsString() locale?: string;
 
-  @IsOptional()
+  @IsOmittable()
   @IsObject()
   @ValidateNested()
   @Type(() => AddressDto)

@@ -1,7 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsObject, IsOptional, IsString, ValidateIf, ValidateNested } from 'class-validator';
 import { ProfileDto } from './profile.dto.js';
-import { EMAIL_PATTERN, IsAvatar, IsCustomData, IsFormattedString, PHONE_PATTERN, USERNAME_PATTERN } from './user-validators.js';
+import { EMAIL_PATTERN, IsAvatar, IsCustomData, IsFormattedString, IsOmittable, PHONE_PATTERN, USERNAME_PATTERN } from './user-validators.js';
 
 /** Every field is optional; `""` or `null` clears a field; `customData` and `profile` are replaced whole. */
 export class UpdateUserDto {
@@ -26,12 +26,12 @@ export class UpdateUserDto {
   avatar?: string | null;
 
   /** Replaces the whole `customData` object. */
-  @IsOptional()
+  @IsOmittable()
   @IsCustomData()
   customData?: Record<string, unknown>;
 
   /** Replaces the whole profile. */
-  @IsOptional()
+  @IsOmittable()
   @IsObject()
   @ValidateNested()
   @Type(() => ProfileDto)

@@ -38,10 +38,18 @@ function HasMaxDepth(maxDepth: number): PropertyDecorator {
     });
 }
 
+/**
+ * May be left out, but not sent as `null` (class-validator's `IsOptional` would let `null` through,
+ * and Logto's guards reject it where a field is not clearable).
+ */
+export function IsOmittable(): PropertyDecorator {
+  return ValidateIf((_, value) => value !== undefined);
+}
+
 /** A string matching `pattern`; with `clearable`, `""` and `null` are accepted too (they clear the field). */
 export function IsFormattedString(pattern: RegExp, { clearable }: { clearable: boolean }): PropertyDecorator {
   const format = [IsString(), Matches(pattern)];
-  if (!clearable) return applyDecorators(IsOptional(), ...format);
+  if (!clearable) return applyDecorators(IsOmittable(), ...format);
   return applyDecorators(IsOptional(), ValidateIf((_, value) => value !== ''), ...format);
 }
 
