@@ -1,7 +1,6 @@
-import { Type } from 'class-transformer';
-import { IsIn, IsObject, IsString, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 import { PASSWORD_ALGORITHMS, type PasswordAlgorithm } from '../user.entity.js';
-import { ProfileDto } from './profile.dto.js';
+import { IsProfile, ProfileDto } from './profile.dto.js';
 import { EMAIL_PATTERN, IsAvatar, IsCustomData, IsFormattedString, IsOmittable, PHONE_PATTERN, USERNAME_PATTERN } from './user-validators.js';
 
 export class CreateUserDto {
@@ -50,8 +49,6 @@ export class CreateUserDto {
 
   /** Standard profile claims. */
   @IsOmittable()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => ProfileDto)
+  @IsProfile()
   profile?: ProfileDto;
 }

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsObject, IsString, ValidateNested } from 'class-validator';
 import { IsOmittable } from './user-validators.js';
@@ -31,4 +32,9 @@ export class ProfileDto {
   @ValidateNested()
   @Type(() => AddressDto)
   address?: AddressDto;
+}
+
+/** A profile object: validated key by key, unknown keys dropped. */
+export function IsProfile(): PropertyDecorator {
+  return applyDecorators(IsObject(), ValidateNested(), Type(() => ProfileDto));
 }

@@ -1,6 +1,5 @@
-import { Type } from 'class-transformer';
-import { IsObject, IsOptional, IsString, ValidateIf, ValidateNested } from 'class-validator';
-import { ProfileDto } from './profile.dto.js';
+import { IsOptional, IsString, ValidateIf } from 'class-validator';
+import { IsProfile, ProfileDto } from './profile.dto.js';
 import { EMAIL_PATTERN, IsAvatar, IsCustomData, IsFormattedString, IsOmittable, PHONE_PATTERN, USERNAME_PATTERN } from './user-validators.js';
 
 /** Every field is optional; `""` or `null` clears a field; `customData` and `profile` are replaced whole. */
@@ -32,8 +31,6 @@ export class UpdateUserDto {
 
   /** Replaces the whole profile. */
   @IsOmittable()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => ProfileDto)
+  @IsProfile()
   profile?: ProfileDto;
 }

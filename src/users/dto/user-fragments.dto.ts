@@ -1,6 +1,5 @@
-import { Type } from 'class-transformer';
-import { IsBoolean, IsDefined, IsObject, IsString, MinLength, ValidateNested } from 'class-validator';
-import { ProfileDto } from './profile.dto.js';
+import { IsBoolean, IsDefined, IsString, MinLength } from 'class-validator';
+import { IsProfile, ProfileDto } from './profile.dto.js';
 import { IsCustomData } from './user-validators.js';
 
 export class UpdatePasswordDto {
@@ -25,9 +24,7 @@ export class UpdateCustomDataDto {
 export class UpdateProfileDto {
   /** Top-level keys are merged into the stored profile; `address` is replaced as a whole. */
   @IsDefined()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => ProfileDto)
+  @IsProfile()
   profile!: ProfileDto;
 }
 
