@@ -2,42 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { createSdk, request, type RawResponse } from './support/clients.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
+import { type ErrorBody, expectedNewUser, type User, USER_KEYS } from './support/wire.js';
 
 /** The limit the spec sets for request bodies: 1 MB of JSON (1,048,576 bytes), 413 beyond. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
 const REQUEST_ID_PATTERN = /^[0-9A-Za-z]{16}$/;
-const USER_KEYS = [
-  'id',
-  'username',
-  'primaryEmail',
-  'primaryPhone',
-  'name',
-  'avatar',
-  'customData',
-  'identities',
-  'lastSignInAt',
-  'createdAt',
-  'updatedAt',
-  'profile',
-  'applicationId',
-  'cimdClientId',
-  'isSuspended',
-  'hasPassword',
-];
-
-interface ErrorBody {
-  code?: string;
-  message?: string;
-  details?: string;
-  data?: unknown;
-}
-
-interface UserBody {
-  id: string;
-  username: string | null;
-  customData: Record<string, unknown>;
-  [key: string]: unknown;
-}
 
 interface HttpLogLine {
   context: string;
@@ -147,7 +116,7 @@ describe('HTTP platform behaviour', () => {
 
   describe('response headers', () => {
     it('puts a 16-character alphanumeric Logto-Core-Request-Id, nosniff and no X-Powered-By on every kind of response', async () => {
-      const created = await request<UserBody>(server.baseUrl, 'POST', '/api/users', { json: { username: unique('hdr') } });
+      const created = await request<User>(server.baseUrl, 'POST', '/api/users', { json: { username: unique('hdr') } });
       const responses = [
         created,
         await request(server.baseUrl, 'GET', '/api/status'),
@@ -171,7 +140,7 @@ describe('HTTP platform behaviour', () => {
     });
 
     it('marks every response that carries user data Cache-Control: no-store', async () => {
-      const created = await request<UserBody>(server.baseUrl, 'POST', '/api/users', { json: { username: unique('cache') } });
+      const created = await request<User>(server.baseUrl, 'POST', '/api/users', { json: { username: unique('cache') } });
       const userPath = `/api/users/${created.body.id}`;
       const calls: [string, string, unknown?][] = [
         ['GET', '/api/users'],
@@ -209,26 +178,9 @@ describe('HTTP platform behaviour', () => {
     });
 
     it('treats an empty JSON body as {} and creates a user whose fields are all empty', async () => {
-      const response = await request<UserBody>(server.baseUrl, 'POST', '/api/users', rawJson(''));
+      const response = await request<User>(server.baseUrl, 'POST', '/api/users', rawJson(''));
       expect(response.status).toBe(200);
-      expect(response.body).toEqual({
-        id: expect.stringMatching(/^[0-9a-z]{12}$/),
-        username: null,
-        primaryEmail: null,
-        primaryPhone: null,
-        name: null,
-        avatar: null,
-        customData: {},
-        identities: {},
-        lastSignInAt: null,
-        createdAt: expect.any(Number),
-        updatedAt: expect.any(Number),
-        profile: {},
-        applicationId: null,
-        cimdClientId: null,
-        isSuspended: false,
-        hasPassword: false,
-      });
+      expect(response.body).toEqual(expectedNewUser());
     });
 
     it('rejects a JSON array body with 400 guard.invalid_input', async () => {
@@ -253,7 +205,7 @@ describe('HTTP platform behaviour', () => {
     });
 
     it('accepts a valid body of exactly the limit', async () => {
-      const response = await request<UserBody>(server.baseUrl, 'POST', '/api/users', rawJson(createBodyOfSize(BODY_LIMIT_BYTES)));
+      const response = await request<User>(server.baseUrl, 'POST', '/api/users', rawJson(createBodyOfSize(BODY_LIMIT_BYTES)));
       expect(response.status).toBe(200);
       expect(response.body.username).toMatch(/^big_/);
     });
@@ -288,7 +240,7 @@ describe('HTTP platform behaviour', () => {
     });
 
     it('rejects NUL in PATCH …/custom-data with 400 guard.invalid_input and leaves the data unchanged', async () => {
-      const created = await request<UserBody>(server.baseUrl, 'POST', '/api/users', { json: { customData: { kept: true } } });
+      const created = await request<User>(server.baseUrl, 'POST', '/api/users', { json: { customData: { kept: true } } });
       const response = await request<ErrorBody>(server.baseUrl, 'PATCH', `/api/users/${created.body.id}/custom-data`, {
         json: { customData: { added: 'a\u0000' } },
       });
@@ -302,7 +254,7 @@ describe('HTTP platform behaviour', () => {
   describe('prototype keys in bodies', () => {
     it('neither pollutes objects nor fails when a body carries __proto__ and constructor keys', async () => {
       const username = unique('proto');
-      const response = await request<UserBody>(
+      const response = await request<User>(
         server.baseUrl,
         'POST',
         '/api/users',
@@ -330,7 +282,7 @@ describe('HTTP platform behaviour', () => {
     });
 
     it('never answers 5xx to __proto__ in PATCH bodies', async () => {
-      const created = await request<UserBody>(server.baseUrl, 'POST', '/api/users', { json: {} });
+      const created = await request<User>(server.baseUrl, 'POST', '/api/users', { json: {} });
       const userPath = `/api/users/${created.body.id}`;
       const patch = await request(server.baseUrl, 'PATCH', userPath, rawJson('{"name":"n","__proto__":{"isSuspended":true}}'));
       expect(patch.status).toBe(200);
@@ -362,26 +314,16 @@ describe('HTTP platform behaviour', () => {
       expect(response.body).toEqual({ code: expect.any(String), message: expect.any(String) });
     });
 
-    it('answers a text/plain body on POST /api/users with 4xx and a code, never 500', async () => {
+    it.each([
+      ['a text/plain body', 'text/plain', 'username=plain'],
+      ['an unknown content type', 'application/xml', '<user/>'],
+    ])('answers %s on POST /api/users with 4xx and a code, never 500, and writes nothing', async (_label, contentType, body) => {
       const before = await countUsers();
-      const response = await request<ErrorBody>(server.baseUrl, 'POST', '/api/users', {
-        body: 'username=plain',
-        headers: { 'content-type': 'text/plain' },
-      });
+      const response = await request<ErrorBody>(server.baseUrl, 'POST', '/api/users', { body, headers: { 'content-type': contentType } });
       expect(response.status).toBeGreaterThanOrEqual(400);
       expect(response.status).toBeLessThan(500);
       expect(response.body.code).toEqual(expect.any(String));
       expect(await countUsers()).toBe(before);
-    });
-
-    it('answers an unknown content type on POST /api/users with 4xx and a code, never 500', async () => {
-      const response = await request<ErrorBody>(server.baseUrl, 'POST', '/api/users', {
-        body: '<user/>',
-        headers: { 'content-type': 'application/xml' },
-      });
-      expect(response.status).toBeGreaterThanOrEqual(400);
-      expect(response.status).toBeLessThan(500);
-      expect(response.body.code).toEqual(expect.any(String));
     });
   });
 

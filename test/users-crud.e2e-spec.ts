@@ -1,69 +1,18 @@
 import { createSdk, request, type RawResponse } from './support/clients.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
-
-/** Every key of a user object, in the order Logto emits them (spec §5.1). */
-const USER_KEYS = [
-  'id',
-  'username',
-  'primaryEmail',
-  'primaryPhone',
-  'name',
-  'avatar',
-  'customData',
-  'identities',
-  'lastSignInAt',
-  'createdAt',
-  'updatedAt',
-  'profile',
-  'applicationId',
-  'cimdClientId',
-  'isSuspended',
-  'hasPassword',
-];
-
-/** English messages of the error codes these routes answer with (spec §8). */
-const ERROR_MESSAGES = {
-  'guard.invalid_input': 'The request body is invalid.',
-  'entity.not_found': 'The resource does not exist.',
-  'entity.invalid_input': 'Invalid input. Value list must not be empty.',
-  'entity.value_too_long': 'The length of value is too long and exceeds the limit.',
-  'user.username_already_in_use': 'This username is already in use.',
-  'user.email_already_in_use': 'This email is associated with an existing account.',
-  'user.phone_already_in_use': 'This phone number is associated with an existing account.',
-  'user.invalid_phone': 'Invalid phone number.',
-  'user.password_and_digest': 'You cannot set both plain text password and password digest.',
-  'user.password_algorithm_required': 'Password algorithm is required.',
-} as const;
-type ErrorCode = keyof typeof ERROR_MESSAGES;
+import {
+  ERROR_MESSAGES,
+  type ErrorBody,
+  type ErrorCode,
+  expectedNewUser,
+  MD5_OF_PASSWORD,
+  type PasswordAlgorithm,
+  type Profile,
+  type User,
+  USER_KEYS,
+} from './support/wire.js';
 
 const ARGON2I_PREFIX = '$argon2i$v=19$m=8192,t=8,p=1$';
-const MD5_OF_PASSWORD = '5f4dcc3b5aa765d61d8327deb882cf99';
-
-interface Address {
-  formatted?: string;
-  streetAddress?: string;
-  locality?: string;
-  region?: string;
-  postalCode?: string;
-  country?: string;
-}
-
-interface Profile {
-  familyName?: string;
-  givenName?: string;
-  middleName?: string;
-  nickname?: string;
-  preferredUsername?: string;
-  profile?: string;
-  website?: string;
-  gender?: string;
-  birthdate?: string;
-  zoneinfo?: string;
-  locale?: string;
-  address?: Address;
-}
-
-type PasswordAlgorithm = 'Argon2i' | 'Argon2id' | 'Argon2d' | 'SHA1' | 'SHA256' | 'MD5' | 'Bcrypt' | 'Legacy';
 
 interface CreateUserBody {
   username?: string;
@@ -76,35 +25,6 @@ interface CreateUserBody {
   avatar?: string | null;
   customData?: Record<string, unknown>;
   profile?: Profile;
-}
-
-interface User {
-  id: string;
-  username: string | null;
-  primaryEmail: string | null;
-  primaryPhone: string | null;
-  name: string | null;
-  avatar: string | null;
-  customData: Record<string, unknown>;
-  identities: Record<string, unknown>;
-  lastSignInAt: number | null;
-  createdAt: number;
-  updatedAt: number;
-  profile: Profile;
-  applicationId: string | null;
-  cimdClientId: string | null;
-  isSuspended: boolean;
-  hasPassword: boolean;
-  ssoIdentities?: unknown[];
-  passwordDigest?: string | null;
-  passwordAlgorithm?: PasswordAlgorithm | null;
-}
-
-interface ErrorBody {
-  code?: string;
-  message: string;
-  data?: unknown;
-  details?: string;
 }
 
 let sequence = 0;
@@ -208,24 +128,18 @@ describe('users CRUD (/api/users/**)', () => {
       expect(response.headers.get('content-type')).toMatch(/^application\/json/);
       const user = data as unknown as User;
       expect(Object.keys(user)).toEqual(USER_KEYS);
-      expect(user).toEqual({
-        id: expect.stringMatching(/^[0-9a-z]{12}$/),
-        username,
-        primaryEmail,
-        primaryPhone,
-        name: 'Alice',
-        avatar: 'https://example.com/alice.png',
-        customData: { level: 1, tags: ['a', 'b'], nested: { deep: { value: null } } },
-        identities: {},
-        lastSignInAt: null,
-        createdAt: expect.any(Number),
-        updatedAt: expect.any(Number),
-        profile: { familyName: 'Doe', address: { formatted: '1 Main St' } },
-        applicationId: null,
-        cimdClientId: null,
-        isSuspended: false,
-        hasPassword: true,
-      });
+      expect(user).toEqual(
+        expectedNewUser({
+          username,
+          primaryEmail,
+          primaryPhone,
+          name: 'Alice',
+          avatar: 'https://example.com/alice.png',
+          customData: { level: 1, tags: ['a', 'b'], nested: { deep: { value: null } } },
+          profile: { familyName: 'Doe', address: { formatted: '1 Main St' } },
+          hasPassword: true,
+        }),
+      );
       for (const timestamp of [user.createdAt, user.updatedAt]) {
         expect(Number.isInteger(timestamp)).toBe(true);
         expect(timestamp).toBeGreaterThanOrEqual(before - 1000);
@@ -236,18 +150,7 @@ describe('users CRUD (/api/users/**)', () => {
     it('creates a user from an empty body with every optional field null or empty', async () => {
       const user = await createUser({});
       expect(Object.keys(user)).toEqual(USER_KEYS);
-      expect(user).toMatchObject({
-        username: null,
-        primaryEmail: null,
-        primaryPhone: null,
-        name: null,
-        avatar: null,
-        customData: {},
-        identities: {},
-        profile: {},
-        isSuspended: false,
-        hasPassword: false,
-      });
+      expect(user).toEqual(expectedNewUser());
     });
 
     it('is readable back through GET with the same id and contents, without ssoIdentities', async () => {

@@ -1,25 +1,11 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { createSdk, request, type RawResponse } from './support/clients.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
+import { type ErrorBody, type User } from './support/wire.js';
 
 const PARALLEL = 20;
 
-interface UserBody {
-  id: string;
-  username: string | null;
-  primaryEmail: string | null;
-  primaryPhone: string | null;
-  name: string | null;
-  avatar: string | null;
-  customData: Record<string, unknown>;
-}
-
-interface ErrorBody {
-  code: string;
-  message: string;
-}
-
-type Response = RawResponse<UserBody | ErrorBody>;
+type Response = RawResponse<User | ErrorBody>;
 
 /** Letters-only random tag, so it can sit anywhere in a username or an email. */
 function tag(): string {
@@ -51,19 +37,19 @@ function australianMobile(): { normalized: string; withTrunkZero: string } {
 }
 
 /** Asserts exactly one request won (200) and every other one lost with 422 `code`; never a 5xx. */
-function expectSingleWinner(responses: Response[], code: string): UserBody {
+function expectSingleWinner(responses: Response[], code: string): User {
   const summary = responses.map(({ status, body }) => (status === 200 ? '200' : `${status} ${(body as ErrorBody | undefined)?.code}`));
   const expected = ['200', ...Array.from({ length: responses.length - 1 }, () => `422 ${code}`)];
   expect(summary.sort()).toEqual(expected.sort());
-  return responses.find(({ status }) => status === 200)!.body as UserBody;
+  return responses.find(({ status }) => status === 200)!.body as User;
 }
 
 function createUser(server: TestServer, body: Record<string, unknown>): Promise<Response> {
-  return request<UserBody | ErrorBody>(server.baseUrl, 'POST', '/api/users', { json: body });
+  return request<User | ErrorBody>(server.baseUrl, 'POST', '/api/users', { json: body });
 }
 
 function patchUser(server: TestServer, userId: string, body: Record<string, unknown>): Promise<Response> {
-  return request<UserBody | ErrorBody>(server.baseUrl, 'PATCH', `/api/users/${userId}`, { json: body });
+  return request<User | ErrorBody>(server.baseUrl, 'PATCH', `/api/users/${userId}`, { json: body });
 }
 
 async function countRows(server: TestServer, where: string, params: unknown[]): Promise<number> {
@@ -155,7 +141,7 @@ describe('users under concurrency', () => {
         ]);
         expect(responses.map(({ status }) => status)).toEqual([200, 200, 200]);
 
-        const stored = await request<UserBody>(server.baseUrl, 'GET', `/api/users/${userId}`);
+        const stored = await request<User>(server.baseUrl, 'GET', `/api/users/${userId}`);
         expect(stored.body).toMatchObject({ name, customData, avatar });
       }
     });

@@ -1,5 +1,6 @@
 import { createSdk, request, type RawResponse } from './support/clients.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
+import { ERROR_MESSAGES, type ErrorBody, MD5_OF_PASSWORD, type User } from './support/wire.js';
 
 /**
  * `GET /api/users`: ordering, pagination headers and the search query language, against one
@@ -17,26 +18,7 @@ interface SeedUser {
   passwordAlgorithm?: 'MD5';
 }
 
-interface ListedUser {
-  id: string;
-  username: string | null;
-  name: string | null;
-  primaryEmail: string | null;
-  primaryPhone: string | null;
-  createdAt: number;
-  passwordDigest?: string | null;
-  passwordAlgorithm?: string | null;
-}
-
-interface ErrorBody {
-  code?: string;
-  message?: string;
-  data?: unknown;
-}
-
 type QueryPairs = readonly (readonly [string, string])[];
-
-const MD5_OF_PASSWORD = '5f4dcc3b5aa765d61d8327deb882cf99';
 
 const TOMS: SeedUser[] = [1, 2, 3, 4, 5].map((index) => ({
   key: `tom${index}`,
@@ -69,7 +51,7 @@ const OTHERS: SeedUser[] = [
 const SEED: SeedUser[] = [...TOMS, ...JERRYS, ...OTHERS];
 const TOTAL = SEED.length;
 
-const INVALID_PAGINATION = { code: 'guard.invalid_pagination', message: 'The request pagination value is invalid.' };
+const INVALID_PAGINATION = { code: 'guard.invalid_pagination', message: ERROR_MESSAGES['guard.invalid_pagination'] };
 
 function toQueryString(pairs: QueryPairs): string {
   return pairs.map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`).join('&');
@@ -102,13 +84,13 @@ describe('GET /api/users: listing, pagination and search', () => {
     return id;
   };
 
-  const list = (pairs: QueryPairs = []): Promise<RawResponse<ListedUser[]>> => {
+  const list = (pairs: QueryPairs = []): Promise<RawResponse<User[]>> => {
     const query = toQueryString(pairs);
-    return request<ListedUser[]>(server.baseUrl, 'GET', `/api/users${query ? `?${query}` : ''}`);
+    return request<User[]>(server.baseUrl, 'GET', `/api/users${query ? `?${query}` : ''}`);
   };
 
   /** A successful list: asserts 200 and that `Total-Number` is present, returns body and total. */
-  const listOk = async (pairs: QueryPairs = []): Promise<{ users: ListedUser[]; total: number; response: RawResponse<ListedUser[]> }> => {
+  const listOk = async (pairs: QueryPairs = []): Promise<{ users: User[]; total: number; response: RawResponse<User[]> }> => {
     const response = await list(pairs);
     expect(response.status).toBe(200);
     expect(Array.isArray(response.body)).toBe(true);
@@ -118,7 +100,7 @@ describe('GET /api/users: listing, pagination and search', () => {
   };
 
   /** Search with a page large enough for every match: the page and `Total-Number` must agree. */
-  const search = async (pairs: QueryPairs): Promise<ListedUser[]> => {
+  const search = async (pairs: QueryPairs): Promise<User[]> => {
     const { users, total } = await listOk([...pairs, ['page_size', '100']]);
     expect(total).toBe(users.length);
     return users;
@@ -148,7 +130,7 @@ describe('GET /api/users: listing, pagination and search', () => {
     const outcomes = await Promise.all(
       cases.map(async (pairs) => {
         const response = await request<ErrorBody>(server.baseUrl, 'GET', `/api/users?${toQueryString(pairs)}`);
-        const body = typeof response.body === 'object' && response.body !== null ? response.body : {};
+        const body: Partial<ErrorBody> = typeof response.body === 'object' && response.body !== null ? response.body : {};
         return { query: toQueryString(pairs), status: response.status, code: body.code, message: body.message };
       }),
     );
@@ -292,12 +274,12 @@ describe('GET /api/users: listing, pagination and search', () => {
     });
 
     /** Follows `rel="next"` from the first page to the end, collecting every page. */
-    const walkNextLinks = async (pairs: QueryPairs): Promise<{ pages: ListedUser[][]; links: URL[] }> => {
-      const pages: ListedUser[][] = [];
+    const walkNextLinks = async (pairs: QueryPairs): Promise<{ pages: User[][]; links: URL[] }> => {
+      const pages: User[][] = [];
       const links: URL[] = [];
       let path: string | undefined = `/api/users?${toQueryString(pairs)}`;
       while (path !== undefined && pages.length <= TOTAL) {
-        const response: RawResponse<ListedUser[]> = await request<ListedUser[]>(server.baseUrl, 'GET', path);
+        const response: RawResponse<User[]> = await request<User[]>(server.baseUrl, 'GET', path);
         expect(response.status).toBe(200);
         pages.push(response.body);
         const next = parseLinks(response.headers.get('link')).get('next');

@@ -1,18 +1,8 @@
 import { createSdk, request, type RawResponse } from './support/clients.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
+import { ERROR_MESSAGES, type ErrorBody, type User } from './support/wire.js';
 
-interface User {
-  id: string;
-  username: string | null;
-  createdAt: number;
-}
-
-interface ErrorBody {
-  code: string;
-  message: string;
-}
-
-const USERNAME_TAKEN: ErrorBody = { code: 'user.username_already_in_use', message: 'This username is already in use.' };
+const USERNAME_TAKEN: ErrorBody = { code: 'user.username_already_in_use', message: ERROR_MESSAGES['user.username_already_in_use'] };
 
 let sequence = 0;
 /**
