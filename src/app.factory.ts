@@ -1,4 +1,4 @@
-import type { LoggerService } from '@nestjs/common';
+import { type LoggerService, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
@@ -25,7 +25,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
   const fastify = app.getHttpAdapter().getInstance();
   registerBodyParsers(fastify);
   registerRequestHooks(fastify, logger);
-  app.setGlobalPrefix('api');
+  app.setGlobalPrefix('api', { exclude: [{ path: 'oidc/{*path}', method: RequestMethod.ALL }] });
   setupSwagger(app, config.endpoint);
   await app.init();
   return app;

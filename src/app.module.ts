@@ -3,6 +3,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AllExceptionsFilter } from './common/http/exception.filter.js';
 import { RequestValidationPipe } from './common/http/validation.pipe.js';
 import { type AppConfig, APP_CONFIG } from './config/app-config.js';
+import { AuthModule } from './auth/auth.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -12,7 +13,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [DatabaseModule.forUrl(databaseUrl), UsersModule],
+      imports: [DatabaseModule.forUrl(databaseUrl), AuthModule, UsersModule],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: APP_PIPE, useClass: RequestValidationPipe },

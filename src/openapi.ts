@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { BEARER_SECURITY_NAME } from './auth/auth.decorators.js';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 
 export const OPENAPI_JSON_PATH = 'api/swagger.json';
@@ -9,10 +10,15 @@ export function buildOpenApiDocument(app: INestApplication, endpoint: string): O
     .setTitle('Roster Management API')
     .setDescription(
       "User management wire-compatible with Logto's Management API (users). " +
+        'Every `/api` route except `/api/status` needs a bearer token from `POST /oidc/token`. ' +
         'Errors are `{ code, message, data?, details? }`; timestamps are epoch milliseconds.',
     )
     .setVersion(process.env.npm_package_version ?? '0.1.0')
     .addServer(endpoint)
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from `POST /oidc/token` (client credentials).' },
+      BEARER_SECURITY_NAME,
+    )
     .build();
   return SwaggerModule.createDocument(app, config);
 }

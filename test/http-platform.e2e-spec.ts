@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
-import { createSdk, request, type RawResponse } from './support/clients.js';
+import { createSdk, request, tokenFor, type RawResponse } from './support/clients.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { type ErrorBody, expectedNewUser, type User, USER_KEYS } from './support/wire.js';
 
@@ -45,14 +45,15 @@ function createBodyOfSize(bytes: number): string {
 }
 
 /** Sends a request with the path exactly as given (fetch would normalise `..` segments away). */
-function rawPathRequest(
+async function rawPathRequest(
   baseUrl: string,
   method: string,
   path: string,
 ): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
   const { hostname, port } = new URL(baseUrl);
+  const headers = { authorization: `Bearer ${await tokenFor(baseUrl)}` };
   return new Promise((resolve, reject) => {
-    const outgoing = httpRequest({ hostname, port, method, path }, (response) => {
+    const outgoing = httpRequest({ hostname, port, method, path, headers }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString() }));
@@ -352,21 +353,17 @@ describe('HTTP platform behaviour', () => {
 
   describe('request logging', () => {
     const password = 'Sup3rSecret-Password!';
-    const token = 'abc.def.ghi';
     const digest = createHash('sha256').update('imported-secret').digest('hex');
 
     it('writes one JSON line per request, with the response request id, and never a password, digest or token', async () => {
       const withPassword = await request(server.baseUrl, 'POST', '/api/users?debug=1', {
         json: { username: unique('log'), password },
-        headers: { authorization: `Bearer ${token}` },
       });
       const withDigest = await request(server.baseUrl, 'POST', '/api/users', {
         json: { username: unique('log'), passwordDigest: digest, passwordAlgorithm: 'SHA256' },
-        headers: { authorization: `Bearer ${token}` },
       });
       const rejected = await request(server.baseUrl, 'POST', '/api/users', {
         json: { username: '9-invalid', password },
-        headers: { authorization: `Bearer ${token}` },
       });
       expect([withPassword.status, withDigest.status, rejected.status]).toEqual([200, 200, 400]);
 
@@ -391,7 +388,8 @@ describe('HTTP platform behaviour', () => {
       }
 
       const allLogs = server.logs.join('\n');
-      for (const secret of [password, digest, token]) expect(allLogs).not.toContain(secret);
+      const token = await tokenFor(server.baseUrl);
+      for (const secret of [password, digest, token, server.credentials.clientSecret]) expect(allLogs).not.toContain(secret);
     });
   });
 });

@@ -42,6 +42,14 @@ class EnvironmentVariables {
   USERNAME_CASE_SENSITIVE?: boolean;
 
   @IsOptional()
+  @Matches(/^[\w.~-]{1,64}$/, { message: 'must be 1 to 64 characters of A-Z, a-z, 0-9, _, ., ~ and -' })
+  BOOTSTRAP_CLIENT_ID?: string;
+
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{16,256}$/, { message: 'must be 16 to 256 printable ASCII characters without spaces' })
+  BOOTSTRAP_CLIENT_SECRET?: string;
+
+  @IsOptional()
   @Matches(/^(fatal|error|warn|log|debug|verbose)$/, { message: 'must be one of fatal, error, warn, log, debug, verbose' })
   LOG_LEVEL?: string;
 }
@@ -56,6 +64,10 @@ export interface AppConfig {
   databaseUrl?: string;
   dataDir: string;
   managementApiResource: string;
+  /** Token issuer: `$ENDPOINT/oidc`. */
+  issuer: string;
+  /** When set, start-up makes sure this machine-to-machine application exists with scope `all`. */
+  bootstrapClient?: { id: string; secret: string };
   usernameCaseSensitive: boolean;
   logLevel: LogLevel;
 }
@@ -67,6 +79,11 @@ export class ConfigValidationError extends Error {
   }
 }
 
+/** Secrets are never echoed back, not even in a configuration error. */
+function describeValue(property: string, value: unknown): string {
+  return /SECRET/.test(property) ? '(hidden)' : JSON.stringify(value);
+}
+
 /** Reads and validates the environment once at boot; every bad variable is named in the error. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const present = Object.fromEntries(
@@ -74,15 +91,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   );
   const parsed = plainToInstance(EnvironmentVariables, present);
   const errors = validateSync(parsed, { whitelist: false, forbidUnknownValues: false });
-  if (errors.length > 0) {
-    throw new ConfigValidationError(
-      errors.map((error) => `${error.property}=${JSON.stringify(error.value)}: ${Object.values(error.constraints ?? {}).join('; ')}`),
-    );
+  const problems = errors.map(
+    (error) => `${error.property}=${describeValue(error.property, error.value)}: ${Object.values(error.constraints ?? {}).join('; ')}`,
+  );
+  if ((parsed.BOOTSTRAP_CLIENT_ID === undefined) !== (parsed.BOOTSTRAP_CLIENT_SECRET === undefined)) {
+    problems.push('BOOTSTRAP_CLIENT_ID and BOOTSTRAP_CLIENT_SECRET: set both or neither');
   }
+  if (problems.length > 0) throw new ConfigValidationError(problems);
   const port = parsed.PORT ?? 3001;
+  const endpoint = (parsed.ENDPOINT ?? `http://localhost:${port}`).replace(/\/+$/, '');
   return {
     port,
-    endpoint: (parsed.ENDPOINT ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    endpoint,
+    issuer: `${endpoint}/oidc`,
+    bootstrapClient:
+      parsed.BOOTSTRAP_CLIENT_ID && parsed.BOOTSTRAP_CLIENT_SECRET
+        ? { id: parsed.BOOTSTRAP_CLIENT_ID, secret: parsed.BOOTSTRAP_CLIENT_SECRET }
+        : undefined,
     databaseUrl: parsed.DATABASE_URL,
     dataDir: resolve(parsed.DATA_DIR ?? './data'),
     managementApiResource: parsed.MANAGEMENT_API_RESOURCE ?? 'https://default.logto.app/api',

@@ -19,6 +19,8 @@ export class DatabaseModule {
         TypeOrmModule.forRoot({ ...buildDataSourceOptions(url), retryAttempts: 1, retryDelay: 500 }),
         ClsModule.forRoot({
           global: true,
+          // A context per request: the guard stores the caller there for services and audit logs.
+          middleware: { mount: true },
           plugins: [
             new ClsPluginTransactional({
               imports: [TypeOrmModule],

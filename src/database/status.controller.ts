@@ -3,8 +3,10 @@ import { ApiNoContentResponse, ApiOperation, ApiServiceUnavailableResponse, ApiT
 import { DataSource } from 'typeorm';
 import { RequestError } from '../common/errors/request-error.js';
 import { ErrorBodyDto } from '../common/errors/error-body.dto.js';
+import { Public } from '../auth/auth.decorators.js';
 
 @ApiTags('Status')
+@Public()
 @Controller('status')
 export class StatusController {
   constructor(private readonly dataSource: DataSource) {}

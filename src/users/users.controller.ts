@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RequireScope } from '../auth/auth.decorators.js';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator.js';
 import { parsePagination, setPageHeaders } from '../common/http/pagination.js';
 import { isYes } from '../common/yes-flag.js';
@@ -23,6 +24,7 @@ const INCLUDE_PASSWORD_HASH = {
 
 @ApiTags('Users')
 @ApiExtraModels(ProfileDto)
+@RequireScope('users:read')
 @Controller('users')
 export class UsersController {
   constructor(
@@ -86,6 +88,7 @@ export class UsersController {
   }
 
   @Post()
+  @RequireScope('users:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Create a user', description: 'Answers 200 (not 201), as Logto does. Unknown body fields are ignored.' })
   @ApiOkResponse({ type: UserResponseDto })
@@ -104,6 +107,7 @@ export class UsersController {
   }
 
   @Patch(':userId')
+  @RequireScope('users:write')
   @ApiOperation({ summary: 'Update a user', description: '`""` or `null` clears a field; `customData` and `profile` replace the stored objects.' })
   @ApiOkResponse({ type: UserResponseDto })
   @ApiErrorResponses(
@@ -121,6 +125,7 @@ export class UsersController {
   }
 
   @Patch(':userId/password')
+  @RequireScope('users:write')
   @ApiOperation({ summary: "Set a user's password", description: 'Stored as an Argon2i hash. No password policy is applied.' })
   @ApiOkResponse({ type: UserResponseDto })
   @ApiErrorResponses('guard.invalid_input', 'entity.not_found')
@@ -129,6 +134,7 @@ export class UsersController {
   }
 
   @Patch(':userId/is-suspended')
+  @RequireScope('users:write')
   @ApiOperation({ summary: 'Suspend or reinstate a user' })
   @ApiOkResponse({ type: UserResponseDto })
   @ApiErrorResponses('guard.invalid_input', 'entity.not_found')
@@ -137,6 +143,7 @@ export class UsersController {
   }
 
   @Delete(':userId')
+  @RequireScope('users:write')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a user' })
   @ApiNoContentResponse({ description: 'Deleted.' })
@@ -154,6 +161,7 @@ export class UsersController {
   }
 
   @Patch(':userId/custom-data')
+  @RequireScope('users:write')
   @ApiOperation({ summary: "Merge into a user's custom data", description: 'Shallow merge: top-level keys overwrite; keys are never removed.' })
   @ApiOkResponse({ description: 'The whole merged custom data.', schema: { type: 'object', additionalProperties: true } })
   @ApiErrorResponses('guard.invalid_input', 'entity.not_found')
@@ -162,6 +170,7 @@ export class UsersController {
   }
 
   @Patch(':userId/profile')
+  @RequireScope('users:write')
   @ApiOperation({ summary: "Merge into a user's profile", description: 'Shallow merge: `address` is replaced as a whole.' })
   @ApiBody({ type: UpdateProfileDto })
   @ApiOkResponse({ description: 'The whole merged profile.', schema: { $ref: getSchemaPath(ProfileDto) } })

@@ -1,8 +1,55 @@
-import { createApiClient } from '@logto/api/management';
+import { createManagementApi } from '@logto/api/management';
 
-/** The official Logto SDK pointed at a test server. */
+/** The Management API resource indicator the test servers run with (the default). */
+export const MANAGEMENT_API_RESOURCE = 'https://default.logto.app/api';
+
+export interface ClientCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+/**
+ * Credentials of the bootstrap application of each running test server, by base URL, so that
+ * `createSdk(baseUrl)` and `request(baseUrl, …)` authenticate like a real client would.
+ */
+const credentialsByServer = new Map<string, ClientCredentials>();
+const tokensByServer = new Map<string, Promise<string>>();
+
+export function registerServerCredentials(baseUrl: string, credentials: ClientCredentials | undefined): void {
+  tokensByServer.delete(baseUrl);
+  if (credentials) credentialsByServer.set(baseUrl, credentials);
+  else credentialsByServer.delete(baseUrl);
+}
+
+function credentialsOf(baseUrl: string): ClientCredentials {
+  const credentials = credentialsByServer.get(baseUrl);
+  if (!credentials) throw new Error(`No bootstrap credentials known for ${baseUrl}`);
+  return credentials;
+}
+
+/** The official Logto SDK (`createManagementApi`), fetching its own token with client credentials. */
 export function createSdk(baseUrl: string) {
-  return createApiClient({ baseUrl, getToken: () => Promise.resolve('no-auth-yet') });
+  const { clientId, clientSecret } = credentialsOf(baseUrl);
+  return createManagementApi('default', { clientId, clientSecret, baseUrl, apiIndicator: MANAGEMENT_API_RESOURCE }).apiClient;
+}
+
+/** A client-credentials token (scope `all`) of the server's bootstrap application, fetched once per server. */
+export function tokenFor(baseUrl: string): Promise<string> {
+  let token = tokensByServer.get(baseUrl);
+  if (!token) {
+    const { clientId, clientSecret } = credentialsOf(baseUrl);
+    token = fetch(`${baseUrl}/oidc/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, resource: MANAGEMENT_API_RESOURCE, scope: 'all' }),
+    }).then(async (response) => {
+      const body = (await response.json()) as { access_token?: string };
+      if (!response.ok || !body.access_token) throw new Error(`token request failed: ${response.status} ${JSON.stringify(body)}`);
+      return body.access_token;
+    });
+    tokensByServer.set(baseUrl, token);
+  }
+  return token;
 }
 
 export interface RawResponse<Body = unknown> {
@@ -12,14 +59,22 @@ export interface RawResponse<Body = unknown> {
   text: string;
 }
 
-/** Raw HTTP for what the SDK hides: headers, exact error bodies, malformed input. */
-export async function request<Body = unknown>(
-  baseUrl: string,
-  method: string,
-  path: string,
-  options: { json?: unknown; body?: string | Buffer; headers?: Record<string, string> } = {},
-): Promise<RawResponse<Body>> {
+export interface RequestOptions {
+  json?: unknown;
+  body?: string | Buffer;
+  headers?: Record<string, string>;
+  /** Send the bootstrap application's bearer token (default), or no Authorization header at all. */
+  auth?: boolean;
+}
+
+/**
+ * Raw HTTP for what the SDK hides: headers, exact error bodies, malformed input. Authenticated with
+ * the server's bootstrap token unless `auth: false` or an explicit `authorization` header is given.
+ */
+export async function request<Body = unknown>(baseUrl: string, method: string, path: string, options: RequestOptions = {}): Promise<RawResponse<Body>> {
   const headers: Record<string, string> = { ...options.headers };
+  const hasAuthorization = Object.keys(headers).some((name) => name.toLowerCase() === 'authorization');
+  if (options.auth !== false && !hasAuthorization && path.startsWith('/api/')) headers.authorization = `Bearer ${await tokenFor(baseUrl)}`;
   let body: string | Buffer | undefined = options.body;
   if (options.json !== undefined) {
     headers['content-type'] ??= 'application/json';

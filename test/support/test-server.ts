@@ -3,9 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
+import { type ClientCredentials, registerServerCredentials } from './clients.js';
 
 export interface TestServer {
   baseUrl: string;
+  /** The bootstrap application (scope `all`) the server was started with. */
+  credentials: ClientCredentials;
   /** Every line the server printed (JSON log lines), for assertions on logging. */
   logs: string[];
   /** Runs SQL against this server's own database. */
@@ -62,22 +65,35 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   await withAdminClient((client) => client.query(`CREATE DATABASE ${databaseName}`));
   const databaseUrl = adminUrl().replace(/\/postgres$/, `/${databaseName}`);
   const port = await freePort();
+  const credentials = { clientId: 'roster-test', clientSecret: randomBytes(24).toString('base64url') };
   const logs: string[] = [];
   const child = spawn(process.execPath, ['dist/src/main.js'], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), LOG_LEVEL: 'log', ...env },
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      LOG_LEVEL: 'log',
+      BOOTSTRAP_CLIENT_ID: credentials.clientId,
+      BOOTSTRAP_CLIENT_SECRET: credentials.clientSecret,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   await waitUntilListening(child, logs);
 
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  const baseUrl = `http://localhost:${port}`;
+  registerServerCredentials(baseUrl, credentials);
   return {
-    baseUrl: `http://localhost:${port}`,
+    baseUrl,
+    credentials,
     logs,
     query: async <Row>(sql: string, params: unknown[] = []) => (await pool.query(sql, params)).rows as Row[],
     stop: async () => {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       await exited;
+      registerServerCredentials(baseUrl, undefined);
       await pool.end();
       await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`));
     },

@@ -20,6 +20,16 @@ export const ERROR_CODES = {
   'user.invalid_phone': { status: 422, message: 'Invalid phone number.' },
   'user.password_and_digest': { status: 400, message: 'You cannot set both plain text password and password digest.' },
   'user.password_algorithm_required': { status: 400, message: 'Password algorithm is required.' },
+  'auth.authorization_header_missing': { status: 401, message: 'Authorization header is missing.' },
+  'auth.authorization_token_type_not_supported': { status: 401, message: 'Authorization type is not supported.' },
+  'auth.unauthorized': { status: 401, message: 'Unauthorized. Please check credentials and its scope.' },
+  'auth.jwt_sub_missing': { status: 401, message: 'Missing `sub` in JWT.' },
+  'auth.forbidden': { status: 403, message: 'Forbidden. Please check your user roles and permissions.' },
+  'oidc.invalid_request': { status: 400, message: '{{description}}' },
+  'oidc.invalid_client': { status: 400, message: '{{description}}' },
+  'oidc.invalid_target': { status: 400, message: '{{description}}' },
+  'oidc.invalid_scope': { status: 400, message: '{{description}}' },
+  'oidc.unsupported_grant_type': { status: 400, message: '{{description}}' },
   'service.unavailable': { status: 503, message: 'The service is temporarily unavailable. Please retry later.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -1,0 +1,39 @@
+import { Inject, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import { type AppConfig, APP_CONFIG } from '../config/app-config.js';
+import { ApplicationsService } from './applications.service.js';
+import { BearerAuthGuard } from './bearer-auth.guard.js';
+import { BearerStrategy } from './bearer.strategy.js';
+import { OidcController } from './oidc.controller.js';
+import { SigningKeysService } from './signing-keys.service.js';
+import { TokensService } from './tokens.service.js';
+
+/** Machine-to-machine applications, signing keys, the token endpoint and the global bearer guard. */
+@Module({
+  imports: [PassportModule],
+  controllers: [OidcController],
+  providers: [
+    ApplicationsService,
+    SigningKeysService,
+    TokensService,
+    BearerStrategy,
+    BearerAuthGuard,
+    // useExisting keeps the guard overridable in tests, as the NestJS docs recommend.
+    { provide: APP_GUARD, useExisting: BearerAuthGuard },
+  ],
+  exports: [ApplicationsService, SigningKeysService],
+})
+export class AuthModule implements OnApplicationBootstrap {
+  constructor(
+    private readonly applications: ApplicationsService,
+    private readonly signingKeys: SigningKeysService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.signingKeys.ensureActiveKey();
+    const bootstrap = this.config.bootstrapClient;
+    if (bootstrap) await this.applications.ensureBootstrapApplication(bootstrap.id, bootstrap.secret);
+  }
+}

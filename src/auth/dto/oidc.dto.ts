@@ -1,0 +1,47 @@
+/** `POST /oidc/token` form (or JSON) fields. Client credentials go here or in an HTTP Basic header. */
+export class TokenRequestDto {
+  /** Only `client_credentials`. */
+  grant_type!: string;
+  /** With `client_secret`, when not using HTTP Basic. */
+  client_id?: string;
+  client_secret?: string;
+  /** Must be the Management API indicator (`MANAGEMENT_API_RESOURCE`, by default `https://default.logto.app/api`). */
+  resource!: string;
+  /** Space-separated: `all`, `users:read`, `users:write`, `logs:read`. Intersected with the application's scopes; all of them when omitted. */
+  scope?: string;
+}
+
+export class TokenResponseDto {
+  /** A JWT (`typ: at+jwt`, ES384). */
+  access_token!: string;
+  /** Seconds: 3600. */
+  expires_in!: number;
+  token_type!: string;
+  /** The granted scopes; absent when none was granted. */
+  scope?: string;
+}
+
+/** RFC 6749 §5.2 error with Logto's `code` and `message`. */
+export class OidcErrorBodyDto {
+  /** `oidc.<error>`. */
+  code!: string;
+  message!: string;
+  /** `invalid_request`, `invalid_client`, `invalid_target`, `unsupported_grant_type`. */
+  error!: string;
+  error_description!: string;
+}
+
+export class JwksDto {
+  /** Public JWKs (EC P-384), including retired keys whose tokens may still be valid. */
+  keys!: Record<string, unknown>[];
+}
+
+export class DiscoveryDto {
+  issuer!: string;
+  token_endpoint!: string;
+  jwks_uri!: string;
+  grant_types_supported!: string[];
+  token_endpoint_auth_methods_supported!: string[];
+  scopes_supported!: string[];
+  response_types_supported!: string[];
+}

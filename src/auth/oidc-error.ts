@@ -1,0 +1,20 @@
+import { RequestError } from '../common/errors/request-error.js';
+
+export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_target' | 'invalid_scope' | 'unsupported_grant_type';
+
+/**
+ * A token endpoint error: RFC 6749 §5.2's `error` and `error_description`, plus the `code` and
+ * `message` Logto adds so the body also reads like every other Logto error.
+ */
+export class OidcError extends RequestError {
+  constructor(
+    readonly error: OAuthErrorCode,
+    readonly description: string,
+  ) {
+    super(`oidc.${error}`, { interpolation: { description } });
+  }
+
+  override toBody(): Record<string, unknown> {
+    return { code: this.code, message: this.message, error: this.error, error_description: this.description };
+  }
+}
