@@ -29,5 +29,7 @@ export function setupSwagger(app: INestApplication, endpoint: string): void {
     jsonDocumentUrl: OPENAPI_JSON_PATH,
     yamlDocumentUrl: 'api/swagger.yaml',
     customSiteTitle: 'Roster Management API',
+    // "Authorize" takes a bearer token; keep it across page reloads while exploring.
+    swaggerOptions: { persistAuthorization: true },
   });
 }
