@@ -5,6 +5,8 @@ import { RequestValidationPipe } from './common/http/validation.pipe.js';
 import { type AppConfig, APP_CONFIG } from './config/app-config.js';
 import { AuthModule } from './auth/auth.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { IdentitiesModule } from './identities/identities.module.js';
+import { LogsModule } from './logs/logs.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
@@ -13,7 +15,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [DatabaseModule.forUrl(databaseUrl), AuthModule, UsersModule],
+      imports: [DatabaseModule.forUrl(databaseUrl), AuthModule, LogsModule, UsersModule, IdentitiesModule],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: APP_PIPE, useClass: RequestValidationPipe },

@@ -12,7 +12,8 @@ export const BEARER_SECURITY_NAME = 'bearer';
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUBLIC_KEY, true);
 
 /**
- * The scope a route needs (`all` always suffices). The same decorator documents the bearer
+ * The scope a route needs (`all` always suffices). Put it on each handler, not on the class: the
+ * OpenAPI parts would otherwise be declared twice where a handler narrows the class's scope. The same decorator documents the bearer
  * requirement and the 401/403 answers in OpenAPI, so docs and enforcement cannot drift apart.
  */
 export function RequireScope(scope: Scope): MethodDecorator & ClassDecorator {

@@ -2,6 +2,7 @@ import { Inject, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { type AppConfig, APP_CONFIG } from '../config/app-config.js';
+import { LogsModule } from '../logs/logs.module.js';
 import { ApplicationsService } from './applications.service.js';
 import { BearerAuthGuard } from './bearer-auth.guard.js';
 import { BearerStrategy } from './bearer.strategy.js';
@@ -11,7 +12,7 @@ import { TokensService } from './tokens.service.js';
 
 /** Machine-to-machine applications, signing keys, the token endpoint and the global bearer guard. */
 @Module({
-  imports: [PassportModule],
+  imports: [PassportModule, LogsModule],
   controllers: [OidcController],
   providers: [
     ApplicationsService,

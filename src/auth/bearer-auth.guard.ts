@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import { ClsService } from 'nestjs-cls';
 import { RequestError } from '../common/errors/request-error.js';
 import { IS_PUBLIC_KEY, REQUIRED_SCOPE_KEY } from './auth.decorators.js';
-import { CALLER_CLS_KEY, type Caller } from './caller.js';
+import type { Caller, RequestContextStore } from '../common/request-context.js';
 import { grantsAccess, type Scope } from './scopes.js';
 
 /**
@@ -17,7 +17,7 @@ import { grantsAccess, type Scope } from './scopes.js';
 export class BearerAuthGuard extends AuthGuard('bearer') {
   constructor(
     private readonly reflector: Reflector,
-    private readonly cls: ClsService,
+    private readonly cls: ClsService<RequestContextStore>,
   ) {
     super();
   }
@@ -29,7 +29,7 @@ export class BearerAuthGuard extends AuthGuard('bearer') {
     const caller = context.switchToHttp().getRequest<FastifyRequest & { user: Caller }>().user;
     const required = this.reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE_KEY, targets) ?? 'all';
     if (!grantsAccess(caller.scopes, required)) throw new RequestError('auth.forbidden');
-    this.cls.set(CALLER_CLS_KEY, caller);
+    this.cls.set('caller', caller);
     return true;
   }
 

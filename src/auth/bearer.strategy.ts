@@ -3,7 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { Strategy } from 'passport-custom';
 import { RequestError } from '../common/errors/request-error.js';
-import type { Caller } from './caller.js';
+import type { Caller } from '../common/request-context.js';
 import { TokensService } from './tokens.service.js';
 
 const BEARER_PREFIX = 'Bearer';

@@ -2,6 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Inject, Post, Res } from '@ne
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { type AppConfig, APP_CONFIG } from '../config/app-config.js';
+import { LogsService } from '../logs/logs.service.js';
 import { ApplicationsService } from './applications.service.js';
 import { Public } from './auth.decorators.js';
 import { DiscoveryDto, JwksDto, OidcErrorBodyDto, TokenRequestDto, TokenResponseDto } from './dto/oidc.dto.js';
@@ -11,6 +12,8 @@ import { SigningKeysService } from './signing-keys.service.js';
 import { readTokenRequest } from './token-request.js';
 import { type TokenResponse, TokensService } from './tokens.service.js';
 
+const TOKEN_LOG_KEY = 'ExchangeTokenBy.ClientCredentials';
+
 @ApiTags('OAuth 2.0')
 @Public()
 @Controller('oidc')
@@ -19,6 +22,7 @@ export class OidcController {
     private readonly applications: ApplicationsService,
     private readonly tokens: TokensService,
     private readonly signingKeys: SigningKeysService,
+    private readonly logs: LogsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -46,19 +50,29 @@ export class OidcController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenResponse> {
     void reply.header('Pragma', 'no-cache');
-    const request = readTokenRequest(body, authorization);
-    const application = await this.applications.authenticate(request.clientId, request.clientSecret);
-    if (!application) throw new OidcError('invalid_client', 'client authentication failed');
-    if (request.grantType !== 'client_credentials') {
-      throw new OidcError('unsupported_grant_type', `unsupported grant_type requested (${request.grantType})`);
+    let applicationId: string | undefined;
+    try {
+      const request = readTokenRequest(body, authorization);
+      const application = await this.applications.authenticate(request.clientId, request.clientSecret);
+      if (!application) throw new OidcError('invalid_client', 'client authentication failed');
+      applicationId = application.id;
+      if (request.grantType !== 'client_credentials') {
+        throw new OidcError('unsupported_grant_type', `unsupported grant_type requested (${request.grantType})`);
+      }
+      if (request.resource === undefined) {
+        throw new OidcError('invalid_target', 'both `resource` and `organization_id` are not provided');
+      }
+      if (request.resource !== this.config.managementApiResource) {
+        throw new OidcError('invalid_target', 'resource indicator is missing, or unknown');
+      }
+      const response = await this.tokens.issue(application, request.scope);
+      await this.logs.record(TOKEN_LOG_KEY, { applicationId, params: body });
+      return response;
+    } catch (error) {
+      const failure = error instanceof OidcError ? { message: error.description, code: error.code } : { message: 'Internal server error.' };
+      await this.logs.record(TOKEN_LOG_KEY, { result: 'Error', applicationId, params: body, error: failure });
+      throw error;
     }
-    if (request.resource === undefined) {
-      throw new OidcError('invalid_target', 'both `resource` and `organization_id` are not provided');
-    }
-    if (request.resource !== this.config.managementApiResource) {
-      throw new OidcError('invalid_target', 'resource indicator is missing, or unknown');
-    }
-    return this.tokens.issue(application, request.scope);
   }
 
   @Get('jwks')

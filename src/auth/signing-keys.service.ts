@@ -19,8 +19,10 @@ const generateKeyId = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 21)
 const KEY_LOCK = 7_370_202_612;
 /** Another replica may rotate; a signer picks up the new key within this time. */
 const SIGNING_KEY_CACHE_MS = 60_000;
-/** An unknown `kid` reloads the key set at most this often, so random kids cannot flood the database. */
-const RELOAD_INTERVAL_MS = 5_000;
+/** How long a kid lookup (found or not) is trusted before it is checked again. */
+const KEY_LOOKUP_CACHE_MS = 60_000;
+/** Bounds the memory a stream of random kids can take. */
+const MAX_CACHED_KIDS = 1_000;
 /** A retired key stays published until every token it signed has expired, with a minute to spare. */
 const RETIRED_KEY_GRACE = `${ACCESS_TOKEN_TTL_SECONDS + 60} seconds`;
 
@@ -32,9 +34,7 @@ const RETIRED_KEY_GRACE = `${ACCESS_TOKEN_TTL_SECONDS + 60} seconds`;
 @Injectable()
 export class SigningKeysService {
   private activeKey?: { key: ActiveSigningKey; loadedAt: number };
-  private verificationKeys = new Map<string, VerificationKey>();
-  private lastReloadAt = 0;
-  private reloading?: Promise<void>;
+  private verificationKeys = new Map<string, { loadedAt: number; key: Promise<VerificationKey | undefined> }>();
 
   constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
@@ -99,32 +99,35 @@ export class SigningKeysService {
     return { keys: (await this.findPublished()).map((key) => key.publicJwk) };
   }
 
-  /** The public key for a token's `kid`; an unknown or expired kid is 401 `auth.unauthorized`. */
+  /**
+   * The public key for a token's `kid`; an unknown or expired kid is 401 `auth.unauthorized`.
+   * A kid not seen before is looked up by primary key (another replica may just have rotated);
+   * lookups share one query per kid, answers are remembered for a while (absent kids too, in a
+   * bounded map), so neither a rotation nor a stream of random kids costs more than one indexed read.
+   */
   async verificationKey(kid: string | undefined): Promise<VerificationKey> {
     if (kid === undefined) throw new RequestError('auth.unauthorized');
-    const cached = this.verificationKeys.get(kid);
-    if (cached) return cached;
-    await this.reloadIfDue();
-    const loaded = this.verificationKeys.get(kid);
-    if (!loaded) throw new RequestError('auth.unauthorized');
-    return loaded;
+    let entry = this.verificationKeys.get(kid);
+    if (!entry || Date.now() - entry.loadedAt > KEY_LOOKUP_CACHE_MS) {
+      const key = this.loadPublishedKey(kid).catch((error: unknown) => {
+        this.verificationKeys.delete(kid);
+        throw error;
+      });
+      entry = { loadedAt: Date.now(), key };
+      if (this.verificationKeys.size >= MAX_CACHED_KIDS) this.verificationKeys.clear();
+      this.verificationKeys.set(kid, entry);
+    }
+    const key = await entry.key;
+    if (!key) throw new RequestError('auth.unauthorized');
+    return key;
   }
 
-  /** Concurrent misses share one reload, so none of them sees a half-loaded key set. */
-  private reloadIfDue(): Promise<void> {
-    if (this.reloading) return this.reloading;
-    if (Date.now() - this.lastReloadAt < RELOAD_INTERVAL_MS) return Promise.resolve();
-    this.reloading = this.reloadVerificationKeys().finally(() => {
-      this.reloading = undefined;
-    });
-    return this.reloading;
-  }
-
-  private async reloadVerificationKeys(): Promise<void> {
-    this.lastReloadAt = Date.now();
-    const published = await this.findPublished();
-    const keys = new Map<string, VerificationKey>();
-    for (const key of published) keys.set(key.id, await importJWK(key.publicJwk, key.algorithm));
-    this.verificationKeys = keys;
+  private async loadPublishedKey(kid: string): Promise<VerificationKey | undefined> {
+    const row = await this.keys
+      .createQueryBuilder('key')
+      .where('key.id = :kid', { kid })
+      .andWhere(`(key.retired_at IS NULL OR key.retired_at > clock_timestamp() - :grace::interval)`, { grace: RETIRED_KEY_GRACE })
+      .getOne();
+    return row ? importJWK(row.publicJwk, row.algorithm) : undefined;
   }
 }

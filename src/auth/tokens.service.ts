@@ -5,7 +5,7 @@ import { RequestError } from '../common/errors/request-error.js';
 import { type AppConfig, APP_CONFIG } from '../config/app-config.js';
 import type { Application } from './application.entity.js';
 import { ApplicationsService } from './applications.service.js';
-import type { Caller } from './caller.js';
+import type { Caller } from '../common/request-context.js';
 import { SigningKeysService } from './signing-keys.service.js';
 import { ACCESS_TOKEN_TTL_SECONDS, SIGNING_ALGORITHM } from './token-settings.js';
 

@@ -1,12 +1,16 @@
 import type { DataSourceOptions } from 'typeorm';
 import { Application } from '../auth/application.entity.js';
 import { SigningKey } from '../auth/signing-key.entity.js';
+import { UserIdentity } from '../identities/user-identity.entity.js';
+import { Log } from '../logs/log.entity.js';
 import { User } from '../users/user.entity.js';
 import { CreateUsers1764295200000 } from './migrations/1764295200000-create-users.js';
 import { CreateAuth1764295300000 } from './migrations/1764295300000-create-auth.js';
+import { CreateLogs1764295400000 } from './migrations/1764295400000-create-logs.js';
+import { CreateUserIdentities1764295500000 } from './migrations/1764295500000-create-user-identities.js';
 
-export const ENTITIES = [User, Application, SigningKey];
-export const MIGRATIONS = [CreateUsers1764295200000, CreateAuth1764295300000];
+export const ENTITIES = [User, UserIdentity, Application, SigningKey, Log];
+export const MIGRATIONS = [CreateUsers1764295200000, CreateAuth1764295300000, CreateLogs1764295400000, CreateUserIdentities1764295500000];
 
 /** The one set of TypeORM options, shared by the application and the migration CLI (ormconfig.ts). */
 export function buildDataSourceOptions(url: string): DataSourceOptions {

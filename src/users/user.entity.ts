@@ -3,6 +3,12 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 export const PASSWORD_ALGORITHMS = ['Argon2i', 'Argon2id', 'Argon2d', 'SHA1', 'SHA256', 'MD5', 'Bcrypt', 'Legacy'] as const;
 export type PasswordAlgorithm = (typeof PASSWORD_ALGORITHMS)[number];
 
+export interface LinkedIdentity {
+  /** The user's id at the social provider. */
+  userId: string;
+  details?: Record<string, unknown>;
+}
+
 /** A row of `users`. Never returned to clients directly: see `toUserResponse`. */
 @Entity({ name: 'users' })
 export class User {
@@ -62,4 +68,7 @@ export class User {
 
   @Column({ name: 'updated_at', type: 'timestamptz', insert: false, update: false })
   updatedAt!: Date;
+
+  /** Not a column: assembled from `user_identities` by `UsersRepository` when a user is read. */
+  identities!: Record<string, LinkedIdentity>;
 }

@@ -19,8 +19,7 @@ export function toUserResponse(user: User, options: UserResponseOptions = {}): U
     name: user.name,
     avatar: user.avatar,
     customData: user.customData,
-    // No route links social identities yet; the identities module will fill this map.
-    identities: {},
+    identities: user.identities,
     lastSignInAt: user.lastSignInAt?.getTime() ?? null,
     createdAt: user.createdAt.getTime(),
     updatedAt: user.updatedAt.getTime(),

@@ -24,7 +24,6 @@ const INCLUDE_PASSWORD_HASH = {
 
 @ApiTags('Users')
 @ApiExtraModels(ProfileDto)
-@RequireScope('users:read')
 @Controller('users')
 export class UsersController {
   constructor(
@@ -33,6 +32,7 @@ export class UsersController {
   ) {}
 
   @Get()
+  @RequireScope('users:read')
   @ApiOperation({
     summary: 'List and search users',
     description:
@@ -71,6 +71,7 @@ export class UsersController {
   }
 
   @Get(':userId')
+  @RequireScope('users:read')
   @ApiOperation({ summary: 'Get a user' })
   @ApiQuery(INCLUDE_PASSWORD_HASH)
   @ApiQuery({ name: 'includeSsoIdentities', required: false, description: 'Yes-flag: add `ssoIdentities` (always `[]`).', schema: { type: 'string' } })
@@ -153,6 +154,7 @@ export class UsersController {
   }
 
   @Get(':userId/custom-data')
+  @RequireScope('users:read')
   @ApiOperation({ summary: "Get a user's custom data" })
   @ApiOkResponse({ schema: { type: 'object', additionalProperties: true } })
   @ApiErrorResponses('entity.not_found')
@@ -180,6 +182,7 @@ export class UsersController {
   }
 
   @Get(':userId/has-password')
+  @RequireScope('users:read')
   @ApiOperation({ summary: 'Tell whether a user has a password' })
   @ApiOkResponse({ type: HasPasswordResponseDto })
   @ApiErrorResponses('entity.not_found')

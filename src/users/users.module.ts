@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
+import { LogsModule } from '../logs/logs.module.js';
 import { UsersController } from './users.controller.js';
 import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
 
 @Module({
+  imports: [LogsModule],
   controllers: [UsersController],
   providers: [UsersService, UsersRepository],
   exports: [UsersService],

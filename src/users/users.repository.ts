@@ -32,6 +32,16 @@ export interface SqlCondition {
 
 type MergeableJsonColumn = 'custom_data' | 'profile';
 
+/** `{ [target]: { userId, details? } }` of the row's user, from the identities module's table. */
+const IDENTITIES_MAP_SQL = `(
+  SELECT coalesce(jsonb_object_agg(
+    identity.target,
+    CASE WHEN identity.details IS NULL THEN jsonb_build_object('userId', identity.identity_id)
+         ELSE jsonb_build_object('userId', identity.identity_id, 'details', identity.details) END
+  ), '{}'::jsonb)
+  FROM user_identities AS identity WHERE identity.user_id = users.id
+)`;
+
 /** PostgreSQL's errors for a search pattern it cannot compile (bad regex, bad escape). */
 const INVALID_PATTERN_ERRORS = new Set(['2201B', '22025', '22019']);
 
@@ -50,11 +60,12 @@ export class UsersRepository {
     return this.txHost.tx;
   }
 
+  /** Every column, plus the user's social identities as one JSON map (read in the same statement). */
   private get selectList(): string {
-    this.selectListCache ??= this.manager.connection
-      .getMetadata(User)
-      .columns.map((column) => `"${column.databaseName}" AS "${column.propertyName}"`)
-      .join(', ');
+    this.selectListCache ??= [
+      ...this.manager.connection.getMetadata(User).columns.map((column) => `"${column.databaseName}" AS "${column.propertyName}"`),
+      `${IDENTITIES_MAP_SQL} AS "identities"`,
+    ].join(', ');
     return this.selectListCache;
   }
 

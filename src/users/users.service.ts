@@ -8,6 +8,8 @@ import type { Pagination } from '../common/http/pagination.js';
 import type { CreateUserDto } from './dto/create-user.dto.js';
 import type { ProfileDto } from './dto/profile.dto.js';
 import type { UpdateUserDto } from './dto/update-user.dto.js';
+import { MASK } from '../logs/log-masking.js';
+import { LogsService } from '../logs/logs.service.js';
 import { hashPassword } from './password-hashing.js';
 import { normalizePhoneNumber } from './phone-number.js';
 import type { User } from './user.entity.js';
@@ -44,6 +46,7 @@ export interface UserPage {
 export class UsersService {
   constructor(
     private readonly users: UsersRepository,
+    private readonly logs: LogsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -64,6 +67,10 @@ export class UsersService {
       this.users.countMatching(condition),
     ]);
     return { users, total };
+  }
+
+  async assertExists(id: string): Promise<void> {
+    if (!(await this.users.existsById(id))) this.notFound();
   }
 
   async getById(id: string): Promise<User> {
@@ -102,7 +109,9 @@ export class UsersService {
     };
     for (let attempt = 0; attempt < ID_ATTEMPTS; attempt += 1) {
       const user = await this.users.insertWithFreshId({ ...values, id: generateUserId() });
-      if (user) return user;
+      if (!user) continue;
+      await this.logs.record('ManagementApi.User.Create', { userId: user.id, params: input });
+      return user;
     }
     throw new Error(`No free user id after ${ID_ATTEMPTS} attempts`);
   }
@@ -119,7 +128,7 @@ export class UsersService {
       customData: input.customData,
       profile: input.profile && { ...input.profile },
     });
-    if (!(await this.users.existsById(id))) this.notFound();
+    await this.assertExists(id);
     if (Object.keys(values).length === 0) throw new RequestError('entity.invalid_input');
     if (values.primaryEmail && (await this.users.isEmailTaken(values.primaryEmail, id))) {
       throw new RequestError('user.email_already_in_use');
@@ -128,32 +137,54 @@ export class UsersService {
       throw new RequestError('user.phone_already_in_use');
     }
     if (values.username) await this.assertUsernameAvailable(values.username, id);
-    return (await this.users.update(id, values)) ?? this.notFound();
+    const user = (await this.users.update(id, values)) ?? this.notFound();
+    await this.logs.record('ManagementApi.User.Update', { userId: id, params: input });
+    return user;
   }
 
   async updatePassword(id: string, password: string): Promise<User> {
+    // Hash before the transaction opens, so no connection is held while Argon2 runs.
     const values = await this.passwordValues({ password });
-    return (await this.users.update(id, values)) ?? this.notFound();
+    return this.applyPassword(id, values);
   }
 
+  @Transactional()
+  private async applyPassword(id: string, values: UserValues): Promise<User> {
+    const user = (await this.users.update(id, values)) ?? this.notFound();
+    await this.logs.record('ManagementApi.User.Password.Update', { userId: id, params: { password: MASK } });
+    return user;
+  }
+
+  @Transactional()
   async updateSuspension(id: string, isSuspended: boolean): Promise<User> {
-    return (await this.users.update(id, { isSuspended })) ?? this.notFound();
+    const user = (await this.users.update(id, { isSuspended })) ?? this.notFound();
+    await this.logs.record('ManagementApi.User.SuspensionStatus.Update', { userId: id, params: { isSuspended } });
+    return user;
   }
 
+  /** Deletes the user and, by cascade, its identities; its log rows stay. */
+  @Transactional()
   async delete(id: string): Promise<void> {
     if (!(await this.users.deleteById(id))) this.notFound();
+    await this.logs.record('ManagementApi.User.Delete', { userId: id });
   }
 
   async getCustomData(id: string): Promise<Record<string, unknown>> {
     return (await this.getById(id)).customData;
   }
 
+  @Transactional()
   async mergeCustomData(id: string, patch: Record<string, unknown>): Promise<Record<string, unknown>> {
-    return (await this.users.mergeJson(id, 'custom_data', patch)) ?? this.notFound();
+    const merged = (await this.users.mergeJson(id, 'custom_data', patch)) ?? this.notFound();
+    await this.logs.record('ManagementApi.User.CustomData.Update', { userId: id, params: { customData: patch } });
+    return merged;
   }
 
+  @Transactional()
   async mergeProfile(id: string, patch: ProfileDto): Promise<Record<string, unknown>> {
-    return (await this.users.mergeJson(id, 'profile', patch)) ?? this.notFound();
+    const merged = (await this.users.mergeJson(id, 'profile', patch)) ?? this.notFound();
+    await this.logs.record('ManagementApi.User.Profile.Update', { userId: id, params: { profile: patch } });
+    return merged;
   }
 
   async hasPassword(id: string): Promise<boolean> {

@@ -5,12 +5,19 @@ import { RequestError } from '../errors/request-error.js';
 import { MalformedJsonError } from './json-body.js';
 import { BODY_LIMIT_BYTES } from './http-limits.js';
 
-/** PostgreSQL unique indexes whose violation is a client error, by index name. */
-const UNIQUE_VIOLATIONS: Record<string, RequestError['code']> = {
+/**
+ * Constraints whose violation is the client's conflict, by name: the races that pre-checks cannot
+ * close end here (a unique index won by another request, a user deleted under a link).
+ */
+const CONSTRAINT_VIOLATIONS: Record<string, RequestError['code']> = {
   users__username: 'user.username_already_in_use',
   users__primary_email_lower: 'user.email_already_in_use',
   users__primary_phone: 'user.phone_already_in_use',
+  user_identities__target_identity: 'user.identity_already_in_use',
+  user_identities__user: 'entity.not_found',
 };
+const UNIQUE_VIOLATION = '23505';
+const FOREIGN_KEY_VIOLATION = '23503';
 
 interface DriverError {
   code?: string;
@@ -24,7 +31,8 @@ interface FastifyError {
 
 function fromDatabaseError(error: QueryFailedError): RequestError | undefined {
   const { code, constraint } = error.driverError as DriverError;
-  if (code === '23505' && constraint && UNIQUE_VIOLATIONS[constraint]) return new RequestError(UNIQUE_VIOLATIONS[constraint]);
+  const isConstraintViolation = code === UNIQUE_VIOLATION || code === FOREIGN_KEY_VIOLATION;
+  if (isConstraintViolation && constraint && CONSTRAINT_VIOLATIONS[constraint]) return new RequestError(CONSTRAINT_VIOLATIONS[constraint]);
   if (code === '22001') return new RequestError('entity.value_too_long');
   if (code === '57014') return new RequestError('service.unavailable');
   return undefined;

@@ -2,7 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { toErrorResponse } from './exception.filter.js';
 import { customAlphabet } from 'nanoid';
-import { parseFormBody, parseJsonBody } from './json-body.js';
+import { parseFormBody, parseJsonBody, UnparsableBody } from './json-body.js';
 
 const REQUEST_ID_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 /** Request ids look like Logto's: 16 characters, sent back as `Logto-Core-Request-Id`. */
@@ -20,7 +20,7 @@ function textParser(parse: (text: string) => unknown): BodyParser {
     try {
       done(null, parse(body.toString()));
     } catch (error) {
-      done(error as Error);
+      done(null, new UnparsableBody(error as Error));
     }
   };
 }

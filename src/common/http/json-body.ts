@@ -6,6 +6,15 @@ export class MalformedJsonError extends Error {
   readonly status = 400;
 }
 
+/**
+ * A body that could not be parsed. Fastify parses before Nest's guards run, but a request without
+ * a valid token must get 401, not 400 (Logto authenticates first); so the parser hands this on and
+ * the validation pipe, which runs after the guard, throws the error.
+ */
+export class UnparsableBody {
+  constructor(readonly error: Error) {}
+}
+
 /** Beyond this, nesting only costs work; no documented field comes close. */
 const MAX_BODY_DEPTH = 64;
 

@@ -2,6 +2,7 @@ import { type ArgumentMetadata, Injectable, type PipeTransform } from '@nestjs/c
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { RequestError } from '../errors/request-error.js';
+import { UnparsableBody } from './json-body.js';
 
 interface Issue {
   code: string;
@@ -34,6 +35,7 @@ function invalidInput(type: string, issues: Issue[]): RequestError {
 @Injectable()
 export class RequestValidationPipe implements PipeTransform {
   transform(value: unknown, { metatype, type }: ArgumentMetadata): unknown {
+    if (value instanceof UnparsableBody) throw value.error;
     if (!metatype || PRIMITIVE_TYPES.has(metatype) || type === 'custom') return value;
     const typeLabel = type === 'param' ? 'params' : type;
     const input = value ?? {};

@@ -1,0 +1,70 @@
+import { Body, Controller, Delete, Get, Param, Put, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiQuery, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { RequireScope } from '../auth/auth.decorators.js';
+import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator.js';
+import { AllIdentitiesResponseDto, IdentityDto, IdentityResponseDto, PutIdentityDto } from './dto/identity.dto.js';
+import { UserResponseDto } from '../users/dto/user-response.dto.js';
+import type { LinkedIdentity } from '../users/user.entity.js';
+import { toUserResponse } from '../users/user.mapper.js';
+import { UserIdParam } from '../users/user-id.param.js';
+import { IdentitiesService } from './identities.service.js';
+
+const TARGET = 'target';
+const IDENTITIES_MAP_SCHEMA = { type: 'object', additionalProperties: { $ref: getSchemaPath(IdentityDto) } } as const;
+
+@ApiTags('User social identities')
+@ApiExtraModels(IdentityDto)
+@Controller('users/:userId')
+export class IdentitiesController {
+  constructor(private readonly identitiesService: IdentitiesService) {}
+
+  @Get('identities/:target')
+  @RequireScope('users:read')
+  @ApiOperation({ summary: "Get one of a user's social identities" })
+  @ApiQuery({ name: 'includeTokenSecret', required: false, description: 'Accepted for compatibility; no token secrets are stored.', schema: { type: 'string' } })
+  @ApiOkResponse({ type: IdentityResponseDto })
+  @ApiErrorResponses('entity.not_found', 'user.identity_not_exist')
+  async get(@UserIdParam() userId: string, @Param(TARGET) target: string): Promise<IdentityResponseDto> {
+    return { identity: await this.identitiesService.get(userId, target) };
+  }
+
+  @Put('identities/:target')
+  @RequireScope('users:write')
+  @ApiOperation({
+    summary: 'Link or replace a social identity',
+    description: 'Answers 201 when `target` was new for the user, 200 when its identity was replaced. The body is the whole identities map.',
+  })
+  @ApiCreatedResponse({ description: 'Linked a new target.', schema: IDENTITIES_MAP_SCHEMA })
+  @ApiOkResponse({ description: 'Replaced the identity of an existing target.', schema: IDENTITIES_MAP_SCHEMA })
+  @ApiErrorResponses('guard.invalid_input', 'entity.not_found', 'user.identity_already_in_use', 'entity.value_too_long')
+  async put(
+    @UserIdParam() userId: string,
+    @Param(TARGET) target: string,
+    @Body() body: PutIdentityDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Record<string, LinkedIdentity>> {
+    const { created, identities } = await this.identitiesService.link(userId, target, body.userId, body.details);
+    void reply.status(created ? 201 : 200);
+    return identities;
+  }
+
+  @Delete('identities/:target')
+  @RequireScope('users:write')
+  @ApiOperation({ summary: 'Unlink a social identity', description: 'Answers 200 with the whole updated user.' })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiErrorResponses('entity.not_found', 'user.identity_not_exist')
+  async delete(@UserIdParam() userId: string, @Param(TARGET) target: string): Promise<UserResponseDto> {
+    return toUserResponse(await this.identitiesService.unlink(userId, target));
+  }
+
+  @Get('all-identities')
+  @RequireScope('users:read')
+  @ApiOperation({ summary: "List all of a user's identities", description: '`ssoIdentities` is always empty.' })
+  @ApiQuery({ name: 'includeTokenSecret', required: false, description: 'Accepted for compatibility; no token secrets are stored.', schema: { type: 'string' } })
+  @ApiOkResponse({ type: AllIdentitiesResponseDto })
+  @ApiErrorResponses('entity.not_found')
+  async all(@UserIdParam() userId: string): Promise<AllIdentitiesResponseDto> {
+    return { socialIdentities: await this.identitiesService.listOfUser(userId), ssoIdentities: [] };
+  }
+}

@@ -1,0 +1,31 @@
+/** The keys Roster writes. `ManagementApi.*` rows are Roster's audit trail (Logto writes none). */
+export const LOG_KEYS = [
+  'ManagementApi.User.Create',
+  'ManagementApi.User.Update',
+  'ManagementApi.User.CustomData.Update',
+  'ManagementApi.User.Profile.Update',
+  'ManagementApi.User.Password.Update',
+  'ManagementApi.User.SuspensionStatus.Update',
+  'ManagementApi.User.Delete',
+  'ManagementApi.User.Identity.Update',
+  'ManagementApi.User.Identity.Delete',
+  'ManagementApi.User.Password.Verify',
+  'ExchangeTokenBy.ClientCredentials',
+] as const;
+export type LogKey = (typeof LOG_KEYS)[number];
+
+/**
+ * `GET /api/logs` shows only keys of these families (Logto's list plus Roster's `ManagementApi`);
+ * other rows exist only for `GET /api/logs/:id`.
+ */
+export const LISTED_KEY_FAMILIES = [
+  'ManagementApi',
+  'ExchangeTokenBy',
+  'RevokeToken',
+  'RevokeGrants',
+  'Interaction',
+  'JwtCustomizer',
+  'SamlApplication',
+  'Action',
+  'Unknown',
+];

@@ -1,0 +1,30 @@
+import { RequestError } from '../common/errors/request-error.js';
+import { isYes } from '../common/yes-flag.js';
+import type { LogFilter } from './logs.repository.js';
+
+const FILTER_KEYS = ['userId', 'applicationId', 'logKey', 'start_time', 'end_time', 'enableCap', 'page', 'page_size'] as const;
+
+function invalidQuery(type: string): RequestError {
+  return new RequestError('guard.invalid_input', { interpolation: { type } });
+}
+
+/** Parsed like Logto: with `Number()`, so `""` is 0 and anything non-finite is a 400. */
+function parseTime(raw: string | undefined, name: 'start_time' | 'end_time'): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value)) throw invalidQuery(name);
+  return value;
+}
+
+/** Reads `GET /api/logs` filters. Each parameter may appear once; empty ids mean "no filter". */
+export function parseLogQuery(query: Record<string, unknown>): { filter: LogFilter; enableCap: boolean } {
+  for (const key of FILTER_KEYS) if (Array.isArray(query[key])) throw invalidQuery('query');
+  const text = (key: (typeof FILTER_KEYS)[number]): string | undefined => query[key] as string | undefined;
+  const startTime = parseTime(text('start_time'), 'start_time');
+  const endTime = parseTime(text('end_time'), 'end_time');
+  if (startTime !== undefined && endTime !== undefined && startTime > endTime) throw new RequestError('log.invalid_time_window');
+  return {
+    filter: { userId: text('userId') || undefined, applicationId: text('applicationId') || undefined, key: text('logKey') || undefined, startTime, endTime },
+    enableCap: isYes(query.enableCap),
+  };
+}

@@ -1,0 +1,68 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Injectable } from '@nestjs/common';
+import { Log } from './log.entity.js';
+import { LISTED_KEY_FAMILIES } from './log-keys.js';
+
+export interface LogFilter {
+  userId?: string;
+  applicationId?: string;
+  key?: string;
+  /** Inclusive bounds in epoch milliseconds. */
+  startTime?: number;
+  endTime?: number;
+}
+
+const LISTED_KEY_PATTERNS = LISTED_KEY_FAMILIES.map((family) => `${family}%`);
+
+/** A WHERE clause for `filter`, restricted to the listed key families. */
+function whereClause(filter: LogFilter): { sql: string; params: unknown[] } {
+  const params: unknown[] = [LISTED_KEY_PATTERNS];
+  const conditions = ['key LIKE ANY($1::text[])'];
+  const add = (condition: (placeholder: string) => string, value: unknown): void => {
+    params.push(value);
+    conditions.push(condition(`$${params.length}`));
+  };
+  if (filter.userId) add((p) => `payload->>'userId' = ${p}`, filter.userId);
+  if (filter.applicationId) add((p) => `payload->>'applicationId' = ${p}`, filter.applicationId);
+  if (filter.key) add((p) => `key = ${p}`, filter.key);
+  if (filter.startTime !== undefined) add((p) => `created_at >= to_timestamp(${p}::double precision / 1000)`, filter.startTime);
+  // Millisecond granularity: a row at …999.5 ms belongs to …999.
+  if (filter.endTime !== undefined) add((p) => `created_at < to_timestamp((${p}::double precision + 1) / 1000)`, filter.endTime);
+  return { sql: conditions.join(' AND '), params };
+}
+
+const SELECT_LIST = 'id, key, payload, created_at AS "createdAt"';
+
+/** Every query on `logs`; writes join the caller's transaction. */
+@Injectable()
+export class LogsRepository {
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  async insert(log: Pick<Log, 'id' | 'key' | 'payload'>): Promise<void> {
+    await this.txHost.tx.query('INSERT INTO logs (id, key, payload) VALUES ($1, $2, $3)', [log.id, log.key, log.payload]);
+  }
+
+  async findById(id: string): Promise<Log | null> {
+    return this.txHost.tx.getRepository(Log).findOneBy({ id });
+  }
+
+  async findPage(filter: LogFilter, limit: number, offset: number): Promise<Log[]> {
+    const { sql, params } = whereClause(filter);
+    return this.txHost.tx.query<Log[]>(
+      `SELECT ${SELECT_LIST} FROM logs WHERE ${sql} ORDER BY created_at DESC, id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, limit, offset],
+    );
+  }
+
+  /** Counts matches, stopping at `cap` rows when given (so huge histories cost a bounded scan). */
+  async count(filter: LogFilter, cap?: number): Promise<number> {
+    const { sql, params } = whereClause(filter);
+    const query =
+      cap === undefined
+        ? `SELECT count(*) AS total FROM logs WHERE ${sql}`
+        : `SELECT count(*) AS total FROM (SELECT 1 FROM logs WHERE ${sql} LIMIT ${Number(cap)}) AS capped`;
+    const rows = await this.txHost.tx.query<{ total: string }[]>(query, params);
+    return Number(rows[0]?.total ?? 0);
+  }
+}

@@ -1,0 +1,78 @@
+import { Injectable } from '@nestjs/common';
+import { customAlphabet } from 'nanoid';
+import { ClsService } from 'nestjs-cls';
+import { RequestError } from '../common/errors/request-error.js';
+import type { Pagination } from '../common/http/pagination.js';
+import type { RequestContextStore } from '../common/request-context.js';
+import type { Log } from './log.entity.js';
+import type { LogKey } from './log-keys.js';
+import { maskSecrets } from './log-masking.js';
+import { type LogFilter, LogsRepository } from './logs.repository.js';
+
+/** Logto's log ids: 21 characters of `[0-9a-z]`. */
+const generateLogId = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 21);
+
+/** Like Logto's capped log counts: beyond this the total reads 10001 and says it is capped. */
+export const LOG_COUNT_CAP = 10_000;
+
+export const logNotFound = (id: string): RequestError => new RequestError('entity.not_exists_with_id', { interpolation: { name: 'logs', id } });
+
+export interface LogEvent {
+  result?: 'Success' | 'Error';
+  /** The user the event is about (not the caller). */
+  userId?: string;
+  /** Defaults to the authenticated caller's application. */
+  applicationId?: string;
+  /** What the request asked for; secrets are masked before storage. */
+  params?: object;
+  error?: { message: string; code?: string };
+}
+
+export interface LogPage {
+  logs: Log[];
+  total: number;
+  capped: boolean;
+}
+
+@Injectable()
+export class LogsService {
+  constructor(
+    private readonly logs: LogsRepository,
+    private readonly cls: ClsService<RequestContextStore>,
+  ) {}
+
+  /**
+   * Writes one audit row. Called inside the mutation's transaction, so the row commits or rolls back
+   * with the change it describes. The caller, client address and user agent come from the request.
+   */
+  async record(key: LogKey, event: LogEvent = {}): Promise<void> {
+    const context = this.cls.isActive() ? this.cls.get() : undefined;
+    const applicationId = event.applicationId ?? context?.caller?.applicationId;
+    const payload: Record<string, unknown> = {
+      key,
+      result: event.result ?? 'Success',
+      ...(event.userId === undefined ? {} : { userId: event.userId }),
+      ...(applicationId === undefined ? {} : { applicationId }),
+      ...(context?.ip === undefined ? {} : { ip: context.ip }),
+      ...(context?.userAgent === undefined ? {} : { userAgent: context.userAgent }),
+      ...(event.params === undefined ? {} : { params: maskSecrets(event.params) }),
+      ...(event.error === undefined ? {} : { error: event.error }),
+    };
+    await this.logs.insert({ id: generateLogId(), key, payload });
+  }
+
+  async list(filter: LogFilter, { pageSize, offset }: Pagination, enableCap: boolean): Promise<LogPage> {
+    const [logs, counted] = await Promise.all([
+      this.logs.findPage(filter, pageSize, offset),
+      this.logs.count(filter, enableCap ? LOG_COUNT_CAP + 1 : undefined),
+    ]);
+    const capped = enableCap && counted > LOG_COUNT_CAP;
+    return { logs, total: counted, capped };
+  }
+
+  async getById(id: string): Promise<Log> {
+    const log = await this.logs.findById(id);
+    if (!log) throw logNotFound(id);
+    return log;
+  }
+}
