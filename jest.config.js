@@ -19,6 +19,8 @@ const shared = {
 
 /** @type {import('jest').Config} */
 export default {
+  // Per-project testTimeout is ignored by Jest; e2e files start server processes.
+  testTimeout: 60000,
   projects: [
     { ...shared, displayName: 'unit', roots: ['<rootDir>/src'], testMatch: ['**/*.spec.ts'] },
     {
@@ -28,7 +30,6 @@ export default {
       testMatch: ['**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/setup/global-setup.mjs',
       globalTeardown: '<rootDir>/test/setup/global-teardown.mjs',
-      testTimeout: 60000,
     },
   ],
 };

@@ -27,7 +27,6 @@ export function buildOpenApiDocument(app: INestApplication, endpoint: string): O
 export function setupSwagger(app: INestApplication, endpoint: string): void {
   SwaggerModule.setup(SWAGGER_UI_PATH, app, () => buildOpenApiDocument(app, endpoint), {
     jsonDocumentUrl: OPENAPI_JSON_PATH,
-    yamlDocumentUrl: 'api/swagger.yaml',
     customSiteTitle: 'Roster Management API',
     // "Authorize" takes a bearer token; keep it across page reloads while exploring.
     swaggerOptions: { persistAuthorization: true },

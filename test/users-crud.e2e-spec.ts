@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createSdk, request, type RawResponse } from './support/clients.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import {
@@ -307,10 +308,15 @@ describe('users CRUD (/api/users/**)', () => {
     });
 
     it('accepts a 256-character digest and rejects a 257-character one with 400 guard.invalid_input', async () => {
-      const accepted = await createUser({ passwordDigest: 'a'.repeat(256), passwordAlgorithm: 'MD5' });
+      // Only a Legacy expression can be that long and well-formed: pad its salt argument to size.
+      const legacyDigestOfLength = (length: number): string => {
+        const shell = (salt: string): string => JSON.stringify(['sha256', [salt, '@'], createHash('sha256').update(`${salt}password`).digest('hex')]);
+        return shell('s'.repeat(length - shell('').length));
+      };
+      const accepted = await createUser({ passwordDigest: legacyDigestOfLength(256), passwordAlgorithm: 'Legacy' });
       expect(accepted.hasPassword).toBe(true);
 
-      const rejected = await call('POST', '/api/users', { passwordDigest: 'a'.repeat(257), passwordAlgorithm: 'MD5' });
+      const rejected = await call('POST', '/api/users', { passwordDigest: legacyDigestOfLength(257), passwordAlgorithm: 'Legacy' });
       expectInvalidBody(rejected, 'passwordDigest');
     });
 

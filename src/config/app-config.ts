@@ -10,10 +10,12 @@ const booleanFromEnv = ({ value }: { value: unknown }): unknown => {
   return value;
 };
 
+const numberFromEnv = ({ value }: { value: unknown }): unknown => (value === undefined || value === '' ? undefined : Number(value));
+
 /** The environment variables Roster reads; names follow the runtime contract in design.md. */
 class EnvironmentVariables {
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @Transform(numberFromEnv)
   @IsInt({ message: 'must be an integer between 0 and 65535' })
   @Min(0, { message: 'must be an integer between 0 and 65535' })
   @Max(65535, { message: 'must be an integer between 0 and 65535' })
@@ -50,6 +52,18 @@ class EnvironmentVariables {
   BOOTSTRAP_CLIENT_SECRET?: string;
 
   @IsOptional()
+  @Transform(numberFromEnv)
+  @IsInt({ message: 'must be a positive integer' })
+  @Min(1, { message: 'must be a positive integer' })
+  PASSWORD_VERIFY_MAX_ATTEMPTS?: number;
+
+  @IsOptional()
+  @Transform(numberFromEnv)
+  @IsInt({ message: 'must be a positive integer' })
+  @Min(1, { message: 'must be a positive integer' })
+  PASSWORD_VERIFY_WINDOW_SECONDS?: number;
+
+  @IsOptional()
   @Matches(/^(fatal|error|warn|log|debug|verbose)$/, { message: 'must be one of fatal, error, warn, log, debug, verbose' })
   LOG_LEVEL?: string;
 }
@@ -69,6 +83,8 @@ export interface AppConfig {
   /** When set, start-up makes sure this machine-to-machine application exists with scope `all`. */
   bootstrapClient?: { id: string; secret: string };
   usernameCaseSensitive: boolean;
+  /** Failed `POST /api/users/:userId/password/verify` attempts allowed per user and window. */
+  passwordVerifyLimit: { limit: number; windowSeconds: number };
   logLevel: LogLevel;
 }
 
@@ -112,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dataDir: resolve(parsed.DATA_DIR ?? './data'),
     managementApiResource: parsed.MANAGEMENT_API_RESOURCE ?? 'https://default.logto.app/api',
     usernameCaseSensitive: parsed.USERNAME_CASE_SENSITIVE ?? true,
+    passwordVerifyLimit: { limit: parsed.PASSWORD_VERIFY_MAX_ATTEMPTS ?? 10, windowSeconds: parsed.PASSWORD_VERIFY_WINDOW_SECONDS ?? 300 },
     logLevel: (parsed.LOG_LEVEL as LogLevel | undefined) ?? 'log',
   };
 }

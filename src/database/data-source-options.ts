@@ -8,9 +8,10 @@ import { CreateUsers1764295200000 } from './migrations/1764295200000-create-user
 import { CreateAuth1764295300000 } from './migrations/1764295300000-create-auth.js';
 import { CreateLogs1764295400000 } from './migrations/1764295400000-create-logs.js';
 import { CreateUserIdentities1764295500000 } from './migrations/1764295500000-create-user-identities.js';
+import { CreateRateLimits1764295600000 } from './migrations/1764295600000-create-rate-limits.js';
 
 export const ENTITIES = [User, UserIdentity, Application, SigningKey, Log];
-export const MIGRATIONS = [CreateUsers1764295200000, CreateAuth1764295300000, CreateLogs1764295400000, CreateUserIdentities1764295500000];
+export const MIGRATIONS = [CreateUsers1764295200000, CreateAuth1764295300000, CreateLogs1764295400000, CreateUserIdentities1764295500000, CreateRateLimits1764295600000];
 
 /** The one set of TypeORM options, shared by the application and the migration CLI (ormconfig.ts). */
 export function buildDataSourceOptions(url: string): DataSourceOptions {

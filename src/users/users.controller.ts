@@ -9,7 +9,7 @@ import { type AppConfig, APP_CONFIG } from '../config/app-config.js';
 import { CreateUserDto } from './dto/create-user.dto.js';
 import { ProfileDto } from './dto/profile.dto.js';
 import { UpdateUserDto } from './dto/update-user.dto.js';
-import { HasPasswordResponseDto, UpdateCustomDataDto, UpdatePasswordDto, UpdateProfileDto, UpdateSuspensionDto } from './dto/user-fragments.dto.js';
+import { HasPasswordResponseDto, UpdateCustomDataDto, UpdatePasswordDto, UpdateProfileDto, UpdateSuspensionDto, VerifyPasswordDto } from './dto/user-fragments.dto.js';
 import { UserResponseDto } from './dto/user-response.dto.js';
 import { UserIdParam } from './user-id.param.js';
 import { toUserResponse } from './user.mapper.js';
@@ -97,6 +97,9 @@ export class UsersController {
     'guard.invalid_input',
     'user.password_and_digest',
     'user.password_algorithm_required',
+    'password.unsupported_encryption_method',
+    'password.invalid_legacy_password_format',
+    'password.unsupported_legacy_hash_algorithm',
     'user.username_already_in_use',
     'user.email_already_in_use',
     'user.phone_already_in_use',
@@ -132,6 +135,22 @@ export class UsersController {
   @ApiErrorResponses('guard.invalid_input', 'entity.not_found')
   async updatePassword(@UserIdParam() userId: string, @Body() body: UpdatePasswordDto): Promise<UserResponseDto> {
     return toUserResponse(await this.usersService.updatePassword(userId, body.password));
+  }
+
+  @Post(':userId/password/verify')
+  @RequireScope('users:write')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: "Verify a user's password",
+    description:
+      '204 when the password matches. A match against any hash but Argon2i re-hashes it as Argon2i. Every attempt is ' +
+      'logged (`ManagementApi.User.Password.Verify`) and counted: by default 10 attempts per user per 5 minutes ' +
+      '(`PASSWORD_VERIFY_MAX_ATTEMPTS`, `PASSWORD_VERIFY_WINDOW_SECONDS`); a success resets the count.',
+  })
+  @ApiNoContentResponse({ description: 'The password matches.' })
+  @ApiErrorResponses('guard.invalid_input', 'entity.not_found', 'session.invalid_credentials', 'request.too_many_requests')
+  async verifyPassword(@UserIdParam() userId: string, @Body() body: VerifyPasswordDto): Promise<void> {
+    await this.usersService.verifyPassword(userId, body.password);
   }
 
   @Patch(':userId/is-suspended')

@@ -78,6 +78,28 @@ export class UsersRepository {
     return rows[0] ? this.hydrate(rows[0]) : null;
   }
 
+  async findPasswordById(id: string): Promise<Pick<User, 'passwordEncrypted' | 'passwordEncryptionMethod'> | null> {
+    const rows = await this.manager.query<Pick<User, 'passwordEncrypted' | 'passwordEncryptionMethod'>[]>(
+      `SELECT password_encrypted AS "passwordEncrypted", password_encryption_method AS "passwordEncryptionMethod" FROM users WHERE id = $1`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Swaps the stored digest only if it is still the one that was verified, so an upgrade never
+   * overwrites a password changed in the meantime. `password_updated_at` is left alone: the password
+   * itself did not change.
+   */
+  async replacePasswordDigest(id: string, expectedDigest: string, argon2iDigest: string): Promise<boolean> {
+    const rows = await this.selectReturning<{ id: string }>(
+      `UPDATE users SET password_encrypted = $3, password_encryption_method = 'Argon2i'
+       WHERE id = $1 AND password_encrypted = $2 RETURNING id`,
+      [id, expectedDigest, argon2iDigest],
+    );
+    return rows.length > 0;
+  }
+
   async existsById(id: string): Promise<boolean> {
     const rows: unknown[] = await this.manager.query('SELECT 1 FROM users WHERE id = $1', [id]);
     return rows.length > 0;

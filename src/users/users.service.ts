@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { customAlphabet } from 'nanoid';
 import { type AppConfig, APP_CONFIG } from '../config/app-config.js';
 import { RequestError } from '../common/errors/request-error.js';
+import { RateLimiterService } from '../common/rate-limit/rate-limiter.service.js';
 import { parseSearch, buildSearchCondition } from '../common/search/search.js';
 import type { Pagination } from '../common/http/pagination.js';
 import type { CreateUserDto } from './dto/create-user.dto.js';
@@ -10,7 +11,9 @@ import type { ProfileDto } from './dto/profile.dto.js';
 import type { UpdateUserDto } from './dto/update-user.dto.js';
 import { MASK } from '../logs/log-masking.js';
 import { LogsService } from '../logs/logs.service.js';
-import { hashPassword } from './password-hashing.js';
+import { assertImportableDigest } from './passwords/imported-digest.js';
+import { hashPassword } from './passwords/password-hashing.js';
+import { needsDecoy, runDecoyVerification, verifyPasswordDigest } from './passwords/password-verification.js';
 import { normalizePhoneNumber } from './phone-number.js';
 import type { User } from './user.entity.js';
 import { UsersRepository, type UserValues } from './users.repository.js';
@@ -18,6 +21,7 @@ import { UsersRepository, type UserValues } from './users.repository.js';
 /** Logto's user ids: 12 characters of `[0-9a-z]` from a cryptographic source. */
 const generateUserId = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 12);
 const ID_ATTEMPTS = 5;
+const PASSWORD_VERIFY_BUCKET = 'password-verify';
 
 const SEARCH_COLUMNS = {
   id: 'id',
@@ -27,6 +31,14 @@ const SEARCH_COLUMNS = {
   name: 'name',
 } as const;
 const SEARCHABLE_FIELDS = Object.keys(SEARCH_COLUMNS);
+
+/** Logto's step 7 (a `Legacy` algorithm needs its digest), plus Roster's format and cost checks. */
+function assertImportablePassword({ passwordAlgorithm, passwordDigest }: CreateUserDto): void {
+  if (passwordAlgorithm === 'Legacy' && passwordDigest === undefined) {
+    throw new RequestError('password.unsupported_encryption_method', { interpolation: { name: passwordAlgorithm } });
+  }
+  if (passwordAlgorithm !== undefined && passwordDigest !== undefined) assertImportableDigest(passwordAlgorithm, passwordDigest);
+}
 
 /** `""` clears a string column, exactly like `null`. */
 function emptyToNull<T extends string | null | undefined>(value: T): T | null {
@@ -47,6 +59,7 @@ export class UsersService {
   constructor(
     private readonly users: UsersRepository,
     private readonly logs: LogsService,
+    private readonly rateLimiter: RateLimiterService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -96,6 +109,7 @@ export class UsersService {
     if (primaryEmail && (await this.users.isEmailTaken(primaryEmail))) throw new RequestError('user.email_already_in_use');
     const primaryPhone = phoneDigits ? normalizePhoneNumber(phoneDigits) : null;
     if (primaryPhone && (await this.users.isPhoneTaken(primaryPhone))) throw new RequestError('user.phone_already_in_use');
+    assertImportablePassword(input);
 
     const values: UserValues = {
       username,
@@ -185,6 +199,33 @@ export class UsersService {
     const merged = (await this.users.mergeJson(id, 'profile', patch)) ?? this.notFound();
     await this.logs.record('ManagementApi.User.Profile.Update', { userId: id, params: { profile: patch } });
     return merged;
+  }
+
+  /**
+   * Checks a user's password: 204 on a match, 422 `session.invalid_credentials` otherwise (also when
+   * the user has no password), each attempt logged and counted against the user's rate limit. A
+   * match with any hash but Argon2i re-hashes the password as Argon2i.
+   */
+  async verifyPassword(id: string, password: string): Promise<void> {
+    const user = (await this.users.findPasswordById(id)) ?? this.notFound();
+    await this.rateLimiter.consume(PASSWORD_VERIFY_BUCKET, id, this.config.passwordVerifyLimit);
+    const { passwordEncrypted: digest, passwordEncryptionMethod: algorithm } = user;
+    const matches = digest !== null && algorithm !== null && (await verifyPasswordDigest(password, algorithm, digest));
+    if (!matches) {
+      if (needsDecoy(algorithm)) await runDecoyVerification(password);
+      await this.logs.record('ManagementApi.User.Password.Verify', { result: 'Error', userId: id });
+      throw new RequestError('session.invalid_credentials');
+    }
+    await this.rateLimiter.reset(PASSWORD_VERIFY_BUCKET, id);
+    // Hash outside the transaction, so no connection is held while Argon2 runs.
+    const upgrade = algorithm === 'Argon2i' ? undefined : await hashPassword(password);
+    await this.recordVerifiedPassword(id, digest, upgrade);
+  }
+
+  @Transactional()
+  private async recordVerifiedPassword(id: string, verifiedDigest: string, argon2iDigest: string | undefined): Promise<void> {
+    const upgraded = argon2iDigest !== undefined && (await this.users.replacePasswordDigest(id, verifiedDigest, argon2iDigest));
+    await this.logs.record('ManagementApi.User.Password.Verify', { userId: id, params: { upgradedToArgon2i: upgraded } });
   }
 
   async hasPassword(id: string): Promise<boolean> {

@@ -7,6 +7,8 @@ import { type ClientCredentials, registerServerCredentials } from './clients.js'
 
 export interface TestServer {
   baseUrl: string;
+  /** This server's database: for the CLI (`DATABASE_URL`) and for a second server sharing it. */
+  databaseUrl: string;
   /** The bootstrap application (scope `all`) the server was started with. */
   credentials: ClientCredentials;
   /** Every line the server printed (JSON log lines), for assertions on logging. */
@@ -56,16 +58,26 @@ function waitUntilListening(child: ChildProcess, logs: string[]): Promise<void> 
   });
 }
 
+export interface TestServerOptions {
+  /**
+   * Run as another replica of this server: same database and bootstrap credentials. The database
+   * stays owned by that server (stopping the replica does not drop it).
+   */
+  replicaOf?: TestServer;
+}
+
 /**
  * Starts the built server (`dist/src/main.js`) as a real process on a fresh database of the
  * shared embedded PostgreSQL, so each test file sees an empty, migrated schema.
  */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const databaseName = `roster_test_${randomBytes(6).toString('hex')}`;
-  await withAdminClient((client) => client.query(`CREATE DATABASE ${databaseName}`));
-  const databaseUrl = adminUrl().replace(/\/postgres$/, `/${databaseName}`);
+export async function startTestServer(env: Record<string, string> = {}, options: TestServerOptions = {}): Promise<TestServer> {
+  const { replicaOf } = options;
+  const databaseName = replicaOf ? undefined : `roster_test_${randomBytes(6).toString('hex')}`;
+  if (databaseName) await withAdminClient((client) => client.query(`CREATE DATABASE ${databaseName}`));
+  const databaseUrl = replicaOf?.databaseUrl ?? adminUrl().replace(/\/postgres$/, `/${databaseName}`);
   const port = await freePort();
-  const credentials = { clientId: 'roster-test', clientSecret: randomBytes(24).toString('base64url') };
+  const base = replicaOf?.credentials ?? { clientId: 'roster-test', clientSecret: randomBytes(24).toString('base64url') };
+  const credentials = { clientId: env.BOOTSTRAP_CLIENT_ID ?? base.clientId, clientSecret: env.BOOTSTRAP_CLIENT_SECRET ?? base.clientSecret };
   const logs: string[] = [];
   const child = spawn(process.execPath, ['dist/src/main.js'], {
     env: {
@@ -86,6 +98,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   registerServerCredentials(baseUrl, credentials);
   return {
     baseUrl,
+    databaseUrl,
     credentials,
     logs,
     query: async <Row>(sql: string, params: unknown[] = []) => (await pool.query(sql, params)).rows as Row[],
@@ -95,7 +108,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       await exited;
       registerServerCredentials(baseUrl, undefined);
       await pool.end();
-      await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`));
+      if (databaseName) await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`));
     },
   };
 }

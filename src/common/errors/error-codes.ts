@@ -33,6 +33,11 @@ export const ERROR_CODES = {
   'oidc.invalid_target': { status: 400, message: '{{description}}' },
   'oidc.invalid_scope': { status: 400, message: '{{description}}' },
   'oidc.unsupported_grant_type': { status: 400, message: '{{description}}' },
+  'password.unsupported_encryption_method': { status: 400, message: 'The encryption method {{name}} is not supported.' },
+  'password.invalid_legacy_password_format': { status: 400, message: 'Invalid legacy password format.' },
+  'password.unsupported_legacy_hash_algorithm': { status: 400, message: 'Unsupported legacy hash algorithm: {{algorithm}}.' },
+  'session.invalid_credentials': { status: 422, message: 'Incorrect account or password. Please check your input.' },
+  'request.too_many_requests': { status: 429, message: 'Too many attempts. Retry after {{seconds}} seconds.' },
   'service.unavailable': { status: 503, message: 'The service is temporarily unavailable. Please retry later.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -7,6 +7,8 @@ export interface RequestErrorOptions {
   data?: unknown;
   /** Serialised into the body's `details` field (validation errors). */
   details?: string;
+  /** Response headers that belong to this error (e.g. `Retry-After`). */
+  headers?: Record<string, string>;
 }
 
 /** The one error type of the API: a Logto error code, its HTTP status and the client-facing body. */
@@ -14,6 +16,7 @@ export class RequestError extends Error {
   readonly status: number;
   readonly data?: unknown;
   readonly details?: string;
+  readonly headers?: Record<string, string>;
 
   constructor(
     readonly code: ErrorCode,
@@ -25,6 +28,7 @@ export class RequestError extends Error {
     this.status = status;
     this.data = options.data;
     this.details = options.details;
+    this.headers = options.headers;
   }
 
   /** The response body, keys in Logto's order: code, data, details, message. */

@@ -67,6 +67,7 @@ function fromFrameworkError(error: unknown): RequestError | undefined {
 export interface ErrorResponse {
   status: number;
   body: Record<string, unknown>;
+  headers?: Record<string, string>;
 }
 
 const logger = new Logger('Errors');
@@ -83,7 +84,7 @@ export function toErrorResponse(exception: unknown): ErrorResponse {
       : exception instanceof QueryFailedError
         ? fromDatabaseError(exception as QueryFailedError)
         : fromFrameworkError(exception);
-  if (requestError) return { status: requestError.status, body: requestError.toBody() };
+  if (requestError) return { status: requestError.status, body: requestError.toBody(), headers: requestError.headers };
   logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
   return { status: 500, body: { message: 'Internal server error.' } };
 }
@@ -92,7 +93,7 @@ export function toErrorResponse(exception: unknown): ErrorResponse {
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
-    const { status, body } = toErrorResponse(exception);
-    void host.switchToHttp().getResponse<FastifyReply>().status(status).send(body);
+    const { status, body, headers = {} } = toErrorResponse(exception);
+    void host.switchToHttp().getResponse<FastifyReply>().headers(headers).status(status).send(body);
   }
 }

@@ -1,7 +1,7 @@
-import { IsIn, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsIn, IsString, MaxLength } from 'class-validator';
 import { PASSWORD_ALGORITHMS, type PasswordAlgorithm } from '../user.entity.js';
 import { IsProfile, ProfileDto } from './profile.dto.js';
-import { EMAIL_PATTERN, IsAvatar, IsCustomData, IsFormattedString, IsOmittable, PHONE_PATTERN, USERNAME_PATTERN } from './user-validators.js';
+import { EMAIL_PATTERN, IsAvatar, IsCustomData, IsFormattedString, IsOmittable, IsPassword, PHONE_PATTERN, USERNAME_PATTERN } from './user-validators.js';
 
 export class CreateUserDto {
   /** ASCII letter or `_` first, then letters, digits or `_` (`^[A-Z_a-z]\w*$`). */
@@ -18,11 +18,16 @@ export class CreateUserDto {
 
   /** Plain-text password, hashed with Argon2i before storage. No password policy is applied. */
   @IsOmittable()
-  @IsString()
-  @MinLength(1)
+  @IsPassword()
   password?: string;
 
-  /** An existing password hash to import; requires `passwordAlgorithm`; cannot be combined with `password`. */
+  /**
+   * An existing password hash to import; requires `passwordAlgorithm`; cannot be combined with
+   * `password`. Checked at creation: Argon2 PHC strings (memory ≤ 262144 KiB, time ≤ 10,
+   * parallelism ≤ 16), bcrypt `$2a$/$2b$/$2y$` (cost 4–14), lower-case hex for MD5/SHA1/SHA256, or a
+   * `Legacy` JSON expression (PBKDF2 iterations ≤ 2,000,000 and key length ≤ 128; firebase-scrypt
+   * memCost ≤ 17, rounds ≤ 16). Upgraded to Argon2i on the first successful verification.
+   */
   @IsOmittable()
   @IsString()
   @MaxLength(256)

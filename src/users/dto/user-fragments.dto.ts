@@ -1,11 +1,16 @@
-import { IsBoolean, IsDefined, IsString, MinLength } from 'class-validator';
+import { IsBoolean, IsDefined } from 'class-validator';
 import { IsProfile, ProfileDto } from './profile.dto.js';
-import { IsCustomData } from './user-validators.js';
+import { IsCustomData, IsPassword } from './user-validators.js';
 
 export class UpdatePasswordDto {
-  /** The new plain-text password; hashed with Argon2i. */
-  @IsString()
-  @MinLength(1)
+  /** The new plain-text password (at most 256 UTF-8 bytes); hashed with Argon2i. */
+  @IsPassword()
+  password!: string;
+}
+
+export class VerifyPasswordDto {
+  /** The password to check (at most 256 UTF-8 bytes). */
+  @IsPassword()
   password!: string;
 }
 

@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
-import { IsObject, IsOptional, IsString, Matches, registerDecorator, ValidateIf, type ValidationOptions } from 'class-validator';
+import { IsObject, IsOptional, IsString, Matches, MinLength, registerDecorator, ValidateIf, type ValidationOptions } from 'class-validator';
+import { MAX_PASSWORD_BYTES } from '../passwords/cost-bounds.js';
 
 /** Field formats from Logto's user guard; quoted because they are part of the wire contract. */
 export const USERNAME_PATTERN = /^[A-Z_a-z]\w*$/;
@@ -44,6 +45,22 @@ function HasMaxDepth(maxDepth: number): PropertyDecorator {
  */
 export function IsOmittable(): PropertyDecorator {
   return ValidateIf((_, value) => value !== undefined);
+}
+
+/** A password: 1 to 256 UTF-8 bytes, checked before anything is hashed. */
+export function IsPassword(): PropertyDecorator {
+  return applyDecorators(
+    IsString(),
+    MinLength(1),
+    (target: object, propertyName: string | symbol) =>
+      registerDecorator({
+        name: 'maxBytes',
+        target: target.constructor,
+        propertyName: propertyName as string,
+        options: { message: `$property must be at most ${MAX_PASSWORD_BYTES} bytes of UTF-8` },
+        validator: { validate: (value: unknown) => typeof value === 'string' && Buffer.byteLength(value, 'utf8') <= MAX_PASSWORD_BYTES },
+      }),
+  );
 }
 
 /** A string matching `pattern`; with `clearable`, `""` and `null` are accepted too (they clear the field). */

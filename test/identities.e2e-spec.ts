@@ -1,0 +1,566 @@
+import { randomBytes } from 'node:crypto';
+import { AUTH_ERROR_MESSAGES, type AuthErrorCode, callWithAuthorization, fetchAccessToken } from './support/auth.js';
+import { createApplication } from './support/cli.js';
+import { createSdk, request, type RawResponse } from './support/clients.js';
+import { startTestServer, type TestServer } from './support/test-server.js';
+import { ERROR_MESSAGES, type ErrorBody, expectedNewUser, type User, USER_KEYS } from './support/wire.js';
+
+/** A linked social account as the API shows it (spec §5.1): `details` only when it was given. */
+interface LinkedIdentity {
+  userId: string;
+  details?: Record<string, unknown>;
+}
+
+type IdentitiesMap = Record<string, LinkedIdentity>;
+
+interface IdentityResponse {
+  identity: LinkedIdentity;
+}
+
+interface AllIdentitiesResponse {
+  socialIdentities: { target: string; identity: LinkedIdentity }[];
+  ssoIdentities: unknown[];
+}
+
+/** Messages of the codes only these routes answer with (spec §8); the shared ones come from `wire.ts`. */
+const IDENTITY_ERROR_MESSAGES = {
+  'user.identity_not_exist': 'The social account has not been registered yet.',
+  'user.identity_already_in_use': 'The social account has been associated with an existing account.',
+} as const;
+
+const MESSAGES = { ...ERROR_MESSAGES, ...IDENTITY_ERROR_MESSAGES };
+type ExpectedErrorCode = keyof typeof MESSAGES;
+
+const PARALLEL = 20;
+const RACE_ROUNDS = 10;
+
+/** Differs between runs, so external ids never collide with leftovers of another file or run. */
+const RUN = randomBytes(4).toString('hex');
+let sequence = 0;
+/** Unique per call: every test of this file shares one database. */
+function unique(prefix: string): string {
+  sequence += 1;
+  return `${prefix}_${RUN}_${sequence}`;
+}
+
+/** Exactly a Logto error `{ code, message }`, keys in Logto's order. */
+function expectError(response: RawResponse, status: number, code: ExpectedErrorCode): void {
+  expect({ status: response.status, body: response.body }).toEqual({ status, body: { code, message: MESSAGES[code] } });
+  expect(Object.keys(response.body as ErrorBody)).toEqual(['code', 'message']);
+}
+
+/** 400 `guard.invalid_input` for the body, whose `details` name `keyPath`. */
+function expectInvalidBody(response: RawResponse, keyPath: string): void {
+  const body = response.body as ErrorBody;
+  expect({ status: response.status, code: body.code, message: body.message }).toEqual({
+    status: 400,
+    code: 'guard.invalid_input',
+    message: ERROR_MESSAGES['guard.invalid_input'],
+  });
+  expect(Object.keys(body)).toEqual(['code', 'data', 'details', 'message']);
+  expect(body.details!.split('\n')).toContainEqual(expect.stringMatching(new RegExp(`^Error in key path "${keyPath}": `)));
+}
+
+function expectAuthError(response: RawResponse, status: 401 | 403, code: AuthErrorCode): void {
+  expect({ status: response.status, body: response.body }).toEqual({ status, body: { code, message: AUTH_ERROR_MESSAGES[code] } });
+}
+
+/** `"201"`, `"200"` or `"<status> <code>"`, to compare outcomes of parallel requests at a glance. */
+function outcome(response: RawResponse): string {
+  if (response.status === 200 || response.status === 201) return String(response.status);
+  return `${response.status} ${(response.body as ErrorBody | undefined)?.code}`;
+}
+
+const byTarget = (left: { target: string }, right: { target: string }): number => left.target.localeCompare(right.target);
+
+describe('user social identities (/api/users/:userId/identities, /all-identities)', () => {
+  let server: TestServer;
+  let sdk: ReturnType<typeof createSdk>;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    sdk = createSdk(server.baseUrl);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  const identityPath = (userId: string, target: string): string => `/api/users/${encodeURIComponent(userId)}/identities/${encodeURIComponent(target)}`;
+  const allIdentitiesPath = (userId: string): string => `/api/users/${encodeURIComponent(userId)}/all-identities`;
+
+  async function createUser(): Promise<User> {
+    const { data, response } = await sdk.POST('/api/users', { body: { username: unique('user') } });
+    expect(response.status).toBe(200);
+    return data as unknown as User;
+  }
+
+  /** `PUT …/identities/:target` through the SDK; the status tells linked (201) from replaced (200). */
+  async function link(userId: string, target: string, body: { userId: string; details?: Record<string, unknown> }): Promise<{ status: number; identities: IdentitiesMap; headers: Headers }> {
+    const { data, response } = await sdk.PUT('/api/users/{userId}/identities/{target}', { params: { path: { userId, target } }, body });
+    return { status: response.status, identities: data as IdentitiesMap, headers: response.headers };
+  }
+
+  /** Raw `PUT …/identities/:target`, for error bodies and parallel requests. */
+  const rawPut = (userId: string, target: string, json: unknown): Promise<RawResponse<IdentitiesMap | ErrorBody>> =>
+    request<IdentitiesMap | ErrorBody>(server.baseUrl, 'PUT', identityPath(userId, target), { json });
+
+  const rawGet = (userId: string, target: string): Promise<RawResponse<IdentityResponse | ErrorBody>> =>
+    request<IdentityResponse | ErrorBody>(server.baseUrl, 'GET', identityPath(userId, target));
+
+  async function getIdentity(userId: string, target: string): Promise<IdentityResponse> {
+    const { data, response } = await sdk.GET('/api/users/{userId}/identities/{target}', { params: { path: { userId, target } } });
+    expect(response.status).toBe(200);
+    return data as IdentityResponse;
+  }
+
+  async function getUser(userId: string): Promise<User> {
+    const { data, response } = await sdk.GET('/api/users/{userId}', { params: { path: { userId } } });
+    expect(response.status).toBe(200);
+    return data as unknown as User;
+  }
+
+  async function identityRowCount(userId: string): Promise<number> {
+    const rows = await server.query<{ count: string }>('SELECT count(*) FROM user_identities WHERE user_id = $1', [userId]);
+    return Number(rows[0].count);
+  }
+
+  /** An id of the right shape (12 characters) that no user has. */
+  const UNKNOWN_USER_ID = 'nosuchuser00';
+
+  describe('PUT /api/users/:userId/identities/:target', () => {
+    it('answers 201 with the whole identities map when the target is new for the user', async () => {
+      const user = await createUser();
+      const target = unique('github');
+      const identity = { userId: unique('gh'), details: { id: '42', email: 'octo@example.com' } };
+
+      const { status, identities, headers } = await link(user.id, target, identity);
+
+      expect(status).toBe(201);
+      expect(identities).toEqual({ [target]: identity });
+      expect(headers.get('content-type')).toMatch(/^application\/json/);
+      expect(headers.get('cache-control')).toBe('no-store');
+    });
+
+    it('answers 200 and replaces userId and details when the target is already linked', async () => {
+      const user = await createUser();
+      const target = unique('github');
+      expect((await link(user.id, target, { userId: unique('gh'), details: { login: 'old', plan: 'free' } })).status).toBe(201);
+      const replacement = { userId: unique('gh'), details: { login: 'new' } };
+
+      const { status, identities } = await link(user.id, target, replacement);
+
+      expect(status).toBe(200);
+      expect(identities).toEqual({ [target]: replacement });
+      expect(await getIdentity(user.id, target)).toEqual({ identity: replacement });
+    });
+
+    it('drops the earlier details when the replacement has none', async () => {
+      const user = await createUser();
+      const target = unique('github');
+      await link(user.id, target, { userId: unique('gh'), details: { login: 'old' } });
+      const externalId = unique('gh');
+
+      const { status, identities } = await link(user.id, target, { userId: externalId });
+
+      expect(status).toBe(200);
+      expect(identities).toEqual({ [target]: { userId: externalId } });
+      expect(Object.keys(identities[target])).toEqual(['userId']);
+    });
+
+    it('answers 201 for a second target and keeps the first (§14.24)', async () => {
+      const user = await createUser();
+      const [github, google] = [unique('github'), unique('google')];
+      const first = { userId: unique('gh'), details: { id: 1 } };
+      const second = { userId: unique('go'), details: { sub: 'abc' } };
+      await link(user.id, github, first);
+
+      const { status, identities } = await link(user.id, google, second);
+
+      expect(status).toBe(201);
+      expect(identities).toEqual({ [github]: first, [google]: second });
+      expect((await getUser(user.id)).identities).toEqual({ [github]: first, [google]: second });
+    });
+
+    it('stores an identity without a details key when details are left out', async () => {
+      const user = await createUser();
+      const target = unique('github');
+      const externalId = unique('gh');
+
+      const { status, identities } = await link(user.id, target, { userId: externalId });
+
+      expect(status).toBe(201);
+      expect(identities).toEqual({ [target]: { userId: externalId } });
+      expect(Object.keys(identities[target])).toEqual(['userId']);
+      const fetched = await getIdentity(user.id, target);
+      expect(fetched).toEqual({ identity: { userId: externalId } });
+      expect(Object.keys(fetched.identity)).toEqual(['userId']);
+      expect(Object.keys((await getUser(user.id)).identities[target] as object)).toEqual(['userId']);
+    });
+
+    it('stores nested details with nulls, arrays and unicode exactly as given', async () => {
+      const user = await createUser();
+      const target = unique('github');
+      const details = {
+        id: '42',
+        name: null,
+        profile: { avatar: null, emails: [{ value: 'a@example.com', verified: true }, null], empty: {} },
+        rawData: { count: 0, ratio: 1.5, negative: -7, flag: false, list: [], text: 'Grüße 😀', nested: { deeper: { value: null } } },
+      };
+      const identity = { userId: unique('gh'), details };
+
+      const { status, identities } = await link(user.id, target, identity);
+
+      expect(status).toBe(201);
+      expect(identities[target]).toStrictEqual(identity);
+      expect((await getIdentity(user.id, target)).identity).toStrictEqual(identity);
+      expect((await getUser(user.id)).identities[target]).toStrictEqual(identity);
+    });
+
+    it('shows the same identities map on GET /api/users/:id and in the list GET /api/users', async () => {
+      const user = await createUser();
+      const [github, google] = [unique('github'), unique('google')];
+      await link(user.id, github, { userId: unique('gh'), details: { id: 1 } });
+      const { identities } = await link(user.id, google, { userId: unique('go') });
+
+      expect((await getUser(user.id)).identities).toEqual(identities);
+      const list = await request<User[]>(server.baseUrl, 'GET', `/api/users?search.id=${user.id}&mode.id=exact`);
+      expect(list.status).toBe(200);
+      expect(list.body.map(({ id, identities: listed }) => ({ id, identities: listed }))).toEqual([{ id: user.id, identities }]);
+    });
+
+    it('ignores unknown body fields', async () => {
+      const user = await createUser();
+      const target = unique('github');
+      const externalId = unique('gh');
+
+      const response = await rawPut(user.id, target, { userId: externalId, details: { id: 1 }, identityId: 'other', target: 'other', extra: true });
+
+      expect(response.status).toBe(201);
+      expect(response.body).toEqual({ [target]: { userId: externalId, details: { id: 1 } } });
+      expect(await getIdentity(user.id, target)).toEqual({ identity: { userId: externalId, details: { id: 1 } } });
+    });
+
+    it('answers 404 entity.not_found for an unknown user', async () => {
+      expectError(await rawPut(UNKNOWN_USER_ID, unique('github'), { userId: unique('gh') }), 404, 'entity.not_found');
+    });
+
+    describe('body validation', () => {
+      it.each<[string, Record<string, unknown>, string]>([
+        ['a missing userId', { details: { id: 1 } }, 'userId'],
+        ['an empty userId', { userId: '' }, 'userId'],
+        ['a numeric userId', { userId: 42 }, 'userId'],
+        ['a null userId', { userId: null }, 'userId'],
+        ['an object userId', { userId: { id: 'x' } }, 'userId'],
+        ['details that are an array', { userId: 'ext', details: [{ id: 1 }] }, 'details'],
+        ['details that are a string', { userId: 'ext', details: 'github' }, 'details'],
+        ['details that are null', { userId: 'ext', details: null }, 'details'],
+      ])('answers 400 guard.invalid_input for %s and links nothing', async (_, body, keyPath) => {
+        const user = await createUser();
+        const target = unique('github');
+        const json = typeof body.userId === 'string' && body.userId !== '' ? { ...body, userId: unique(body.userId) } : body;
+
+        expectInvalidBody(await rawPut(user.id, target, json), keyPath);
+
+        expectError(await rawGet(user.id, target), 404, 'user.identity_not_exist');
+        expect(await identityRowCount(user.id)).toBe(0);
+      });
+
+      it('answers 400 guard.invalid_input for a body that is a JSON array', async () => {
+        const user = await createUser();
+        const response = await rawPut(user.id, unique('github'), [{ userId: 'ext' }]);
+        expect({ status: response.status, code: (response.body as ErrorBody).code }).toEqual({ status: 400, code: 'guard.invalid_input' });
+        expect(await identityRowCount(user.id)).toBe(0);
+      });
+    });
+
+    describe('ownership of a social account', () => {
+      it('answers 422 user.identity_already_in_use when another user holds the same target and external id', async () => {
+        const [holder, other] = await Promise.all([createUser(), createUser()]);
+        const target = unique('github');
+        const identity = { userId: unique('gh'), details: { id: 1 } };
+        expect((await link(holder.id, target, identity)).status).toBe(201);
+
+        expectError(await rawPut(other.id, target, { userId: identity.userId, details: { id: 2 } }), 422, 'user.identity_already_in_use');
+
+        expectError(await rawGet(other.id, target), 404, 'user.identity_not_exist');
+        expect(await getIdentity(holder.id, target)).toEqual({ identity });
+      });
+
+      it('answers 422 and keeps the earlier identity when a user would switch its target to an account another user holds', async () => {
+        const [holder, other] = await Promise.all([createUser(), createUser()]);
+        const target = unique('github');
+        const held = { userId: unique('gh') };
+        const own = { userId: unique('gh'), details: { mine: true } };
+        await link(holder.id, target, held);
+        await link(other.id, target, own);
+
+        expectError(await rawPut(other.id, target, held), 422, 'user.identity_already_in_use');
+
+        expect(await getIdentity(other.id, target)).toEqual({ identity: own });
+        expect(await getIdentity(holder.id, target)).toEqual({ identity: held });
+      });
+
+      it('answers 200 when the holder re-puts its own identity', async () => {
+        const user = await createUser();
+        const target = unique('github');
+        const identity = { userId: unique('gh'), details: { id: 1 } };
+        await link(user.id, target, identity);
+
+        const { status, identities } = await link(user.id, target, identity);
+
+        expect(status).toBe(200);
+        expect(identities).toEqual({ [target]: identity });
+      });
+
+      it('lets another user hold the same external id under a different target', async () => {
+        const [first, second] = await Promise.all([createUser(), createUser()]);
+        const externalId = unique('shared');
+        await link(first.id, unique('github'), { userId: externalId });
+
+        expect((await link(second.id, unique('google'), { userId: externalId })).status).toBe(201);
+      });
+    });
+  });
+
+  describe('GET /api/users/:userId/identities/:target', () => {
+    it('answers 200 with { identity: { userId, details } }', async () => {
+      const user = await createUser();
+      const target = unique('github');
+      const identity = { userId: unique('gh'), details: { login: 'octo' } };
+      await link(user.id, target, identity);
+
+      const response = await rawGet(user.id, target);
+
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual({ identity });
+      expect(Object.keys(response.body as object)).toEqual(['identity']);
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(await getIdentity(user.id, target)).toEqual({ identity });
+    });
+
+    it('answers 404 user.identity_not_exist for a target the user has not linked', async () => {
+      const user = await createUser();
+      await link(user.id, unique('github'), { userId: unique('gh') });
+
+      expectError(await rawGet(user.id, unique('google')), 404, 'user.identity_not_exist');
+    });
+
+    it('answers 404 user.identity_not_exist for a target only another user has linked', async () => {
+      const [holder, other] = await Promise.all([createUser(), createUser()]);
+      const target = unique('github');
+      await link(holder.id, target, { userId: unique('gh') });
+
+      expectError(await rawGet(other.id, target), 404, 'user.identity_not_exist');
+    });
+
+    it('answers 404 entity.not_found for an unknown user', async () => {
+      expectError(await rawGet(UNKNOWN_USER_ID, unique('github')), 404, 'entity.not_found');
+    });
+  });
+
+  describe('DELETE /api/users/:userId/identities/:target', () => {
+    it('answers 200 with the full user object without that target', async () => {
+      const user = await createUser();
+      const [removed, kept] = [unique('github'), unique('google')];
+      const keptIdentity = { userId: unique('go'), details: { sub: 'x' } };
+      await link(user.id, removed, { userId: unique('gh'), details: { id: 1 } });
+      await link(user.id, kept, keptIdentity);
+
+      const { data, response } = await sdk.DELETE('/api/users/{userId}/identities/{target}', { params: { path: { userId: user.id, target: removed } } });
+
+      expect(response.status).toBe(200);
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      const body = data as unknown as User;
+      expect(Object.keys(body)).toEqual(USER_KEYS);
+      expect(body).toEqual(expectedNewUser({ id: user.id, username: user.username, createdAt: user.createdAt, identities: { [kept]: keptIdentity } }));
+      expect(body).not.toHaveProperty('passwordDigest');
+      expect((await getUser(user.id)).identities).toEqual({ [kept]: keptIdentity });
+      expectError(await rawGet(user.id, removed), 404, 'user.identity_not_exist');
+    });
+
+    it('answers 404 user.identity_not_exist when the target is deleted again', async () => {
+      const user = await createUser();
+      const target = unique('github');
+      await link(user.id, target, { userId: unique('gh') });
+      expect((await request(server.baseUrl, 'DELETE', identityPath(user.id, target))).status).toBe(200);
+
+      expectError(await request(server.baseUrl, 'DELETE', identityPath(user.id, target)), 404, 'user.identity_not_exist');
+    });
+
+    it('answers 404 entity.not_found for an unknown user', async () => {
+      expectError(await request(server.baseUrl, 'DELETE', identityPath(UNKNOWN_USER_ID, unique('github'))), 404, 'entity.not_found');
+    });
+
+    it('frees the social account for another user', async () => {
+      const [first, second] = await Promise.all([createUser(), createUser()]);
+      const target = unique('github');
+      const identity = { userId: unique('gh') };
+      await link(first.id, target, identity);
+      expect((await request(server.baseUrl, 'DELETE', identityPath(first.id, target))).status).toBe(200);
+
+      expect((await link(second.id, target, identity)).status).toBe(201);
+    });
+  });
+
+  describe('GET /api/users/:userId/all-identities', () => {
+    it('answers { socialIdentities: [{ target, identity }], ssoIdentities: [] }', async () => {
+      const user = await createUser();
+      const [github, google] = [unique('github'), unique('google')];
+      const withDetails = { userId: unique('gh'), details: { id: 1, name: null } };
+      const withoutDetails = { userId: unique('go') };
+      await link(user.id, github, withDetails);
+      await link(user.id, google, withoutDetails);
+
+      const { data, response } = await sdk.GET('/api/users/{userId}/all-identities', { params: { path: { userId: user.id } } });
+
+      expect(response.status).toBe(200);
+      const body = data as unknown as AllIdentitiesResponse;
+      expect(Object.keys(body)).toEqual(['socialIdentities', 'ssoIdentities']);
+      expect(body.ssoIdentities).toEqual([]);
+      expect([...body.socialIdentities].sort(byTarget)).toStrictEqual(
+        [
+          { target: github, identity: withDetails },
+          { target: google, identity: withoutDetails },
+        ].sort(byTarget),
+      );
+    });
+
+    it('answers empty lists for a user without identities', async () => {
+      const user = await createUser();
+
+      const response = await request(server.baseUrl, 'GET', allIdentitiesPath(user.id));
+
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual({ socialIdentities: [], ssoIdentities: [] });
+    });
+
+    it('answers 404 entity.not_found for an unknown user', async () => {
+      expectError(await request(server.baseUrl, 'GET', allIdentitiesPath(UNKNOWN_USER_ID)), 404, 'entity.not_found');
+    });
+  });
+
+  describe('under concurrency', () => {
+    it(`keeps all ${PARALLEL} distinct targets linked in parallel on one user, each answered 201`, async () => {
+      const user = await createUser();
+      const expected: IdentitiesMap = Object.fromEntries(
+        Array.from({ length: PARALLEL }, (_, index) => [unique(`target${index}`), { userId: unique('ext'), details: { index } }]),
+      );
+
+      const responses = await Promise.all(Object.entries(expected).map(([target, identity]) => rawPut(user.id, target, identity)));
+
+      expect(responses.map(outcome)).toEqual(Array.from({ length: PARALLEL }, () => '201'));
+      responses.forEach((response, index) => {
+        const [target, identity] = Object.entries(expected)[index];
+        expect((response.body as IdentitiesMap)[target]).toEqual(identity);
+      });
+      expect((await getUser(user.id)).identities).toEqual(expected);
+      expect(await identityRowCount(user.id)).toBe(PARALLEL);
+    });
+
+    it(`lets exactly one of two users win each of ${RACE_ROUNDS} parallel races for one social account; the other gets 422`, async () => {
+      const [alice, bob] = await Promise.all([createUser(), createUser()]);
+      const rounds = Array.from({ length: RACE_ROUNDS }, () => ({ target: unique('race'), externalId: unique('ext') }));
+
+      const results = await Promise.all(
+        rounds.map(({ target, externalId }) =>
+          Promise.all([alice, bob].map((user) => rawPut(user.id, target, { userId: externalId, details: { claimedBy: user.id } }))),
+        ),
+      );
+
+      for (const [index, [aliceResponse, bobResponse]] of results.entries()) {
+        expect([outcome(aliceResponse), outcome(bobResponse)].sort()).toEqual(['201', '422 user.identity_already_in_use']);
+        const [winner, loser] = aliceResponse.status === 201 ? [alice, bob] : [bob, alice];
+        const { target, externalId } = rounds[index];
+        expect(await getIdentity(winner.id, target)).toEqual({ identity: { userId: externalId, details: { claimedBy: winner.id } } });
+        expectError(await rawGet(loser.id, target), 404, 'user.identity_not_exist');
+      }
+      const rows = await server.query<{ count: string }>('SELECT count(*) FROM user_identities WHERE target = ANY($1)', [rounds.map(({ target }) => target)]);
+      expect(Number(rows[0].count)).toBe(RACE_ROUNDS);
+    });
+
+    it(`answers exactly one 201 and otherwise 200 to ${PARALLEL} parallel PUTs of one target, leaving one consistent value`, async () => {
+      const user = await createUser();
+      const target = unique('github');
+      const candidates = Array.from({ length: PARALLEL }, (_, index) => ({ userId: unique('ext'), details: { index } }));
+
+      const responses = await Promise.all(candidates.map((identity) => rawPut(user.id, target, identity)));
+
+      const outcomes = responses.map(outcome);
+      expect(outcomes.filter((value) => value === '201')).toHaveLength(1);
+      expect(outcomes.filter((value) => value === '200')).toHaveLength(PARALLEL - 1);
+      for (const response of responses) expect(candidates).toContainEqual((response.body as IdentitiesMap)[target]);
+      const final = (await getIdentity(user.id, target)).identity;
+      expect(candidates).toContainEqual(final);
+      expect((await getUser(user.id)).identities).toEqual({ [target]: final });
+      expect(await identityRowCount(user.id)).toBe(1);
+    });
+  });
+
+  describe('deleting a user', () => {
+    it('deletes its identities, so another user can link the same social account', async () => {
+      const [departing, successor] = await Promise.all([createUser(), createUser()]);
+      const [github, google] = [unique('github'), unique('google')];
+      const identity = { userId: unique('gh'), details: { id: 1 } };
+      await link(departing.id, github, identity);
+      await link(departing.id, google, { userId: unique('go') });
+
+      const { response } = await sdk.DELETE('/api/users/{userId}', { params: { path: { userId: departing.id } } });
+      expect(response.status).toBe(204);
+
+      expect(await identityRowCount(departing.id)).toBe(0);
+      const { status, identities } = await link(successor.id, github, identity);
+      expect(status).toBe(201);
+      expect(identities).toEqual({ [github]: identity });
+    });
+  });
+
+  describe('authorization', () => {
+    /** Every identities route, with a body where it takes one. */
+    const routes = (userId: string, target: string): { method: string; path: string; json?: unknown }[] => [
+      { method: 'GET', path: identityPath(userId, target) },
+      { method: 'PUT', path: identityPath(userId, target), json: { userId: unique('ext') } },
+      { method: 'DELETE', path: identityPath(userId, target) },
+      { method: 'GET', path: allIdentitiesPath(userId) },
+    ];
+
+    let user: User;
+    let target: string;
+    beforeAll(async () => {
+      user = await createUser();
+      target = unique('github');
+      await link(user.id, target, { userId: unique('gh') });
+    });
+
+    it('answers 401 auth.authorization_header_missing without a token on every route, and changes nothing', async () => {
+      for (const { method, path, json } of routes(user.id, target)) {
+        const response = await callWithAuthorization(server.baseUrl, method, path, undefined, json);
+        expectAuthError(response, 401, 'auth.authorization_header_missing');
+      }
+      expect(await identityRowCount(user.id)).toBe(1);
+    });
+
+    it('answers 403 auth.forbidden on every route to a token that holds only logs:read, and changes nothing', async () => {
+      const app = await createApplication(server, unique('logs-reader'), ['logs:read']);
+      const token = await fetchAccessToken(server.baseUrl, app.id, app.secret, 'logs:read');
+
+      for (const { method, path, json } of routes(user.id, target)) {
+        const response = await callWithAuthorization(server.baseUrl, method, path, `Bearer ${token}`, json);
+        expectAuthError(response, 403, 'auth.forbidden');
+      }
+      expect(await getIdentity(user.id, target)).toEqual({ identity: { userId: expect.any(String) } });
+    });
+
+    it('lets a users:read token read identities but answers 403 to its PUT and DELETE', async () => {
+      const app = await createApplication(server, unique('users-reader'), ['users:read']);
+      const authorization = `Bearer ${await fetchAccessToken(server.baseUrl, app.id, app.secret, 'users:read')}`;
+      const [read, put, remove, readAll] = routes(user.id, target);
+
+      expect((await callWithAuthorization(server.baseUrl, read.method, read.path, authorization)).status).toBe(200);
+      expect((await callWithAuthorization(server.baseUrl, readAll.method, readAll.path, authorization)).status).toBe(200);
+      expectAuthError(await callWithAuthorization(server.baseUrl, put.method, put.path, authorization, put.json), 403, 'auth.forbidden');
+      expectAuthError(await callWithAuthorization(server.baseUrl, remove.method, remove.path, authorization), 403, 'auth.forbidden');
+      expect(await identityRowCount(user.id)).toBe(1);
+    });
+  });
+});
