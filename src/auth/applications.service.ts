@@ -1,6 +1,7 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
+import { ExpiringCache } from '../common/expiring-cache.js';
 import { Application } from './application.entity.js';
 import {
   generateApplicationId,
@@ -37,8 +38,12 @@ function toSummary(application: Application): ApplicationSummary {
 
 export class UnknownScopeError extends Error {}
 
+const ACTIVE_STATUS_TTL_MS = 1_000;
+
 @Injectable()
 export class ApplicationsService {
+  private readonly activeStatus = new ExpiringCache<string, boolean>(10_000);
+
   constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
   private get applications() {
@@ -60,6 +65,7 @@ export class ApplicationsService {
 
   /** Returns false when there is no such application. */
   async setDisabled(id: string, isDisabled: boolean): Promise<boolean> {
+    this.activeStatus.delete(id);
     const result = await this.applications.update({ id }, { isDisabled, updatedAt: () => 'clock_timestamp()' });
     return (result.affected ?? 0) > 0;
   }
@@ -74,9 +80,17 @@ export class ApplicationsService {
     return (await verifyClientSecret(secret, application.secretHash)) ? application : null;
   }
 
-  /** Whether tokens of this application may still be used. */
+  /**
+   * Whether tokens of this application may still be used. Asked on every authenticated request, so
+   * the answer is kept for a second: disabling an application takes effect on every replica within
+   * that second (at once on the replica that disabled it).
+   */
   async isActive(id: string): Promise<boolean> {
-    return this.applications.exists({ where: { id, isDisabled: false } });
+    const known = this.activeStatus.get(id);
+    if (known !== undefined) return known;
+    const active = await this.applications.exists({ where: { id, isDisabled: false } });
+    this.activeStatus.set(id, active, Date.now() + ACTIVE_STATUS_TTL_MS);
+    return active;
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { randomUUID } from 'node:crypto';
+import { ExpiringCache } from '../common/expiring-cache.js';
 import { RequestError } from '../common/errors/request-error.js';
 import { type AppConfig, APP_CONFIG } from '../config/app-config.js';
 import type { Application } from './application.entity.js';
@@ -27,8 +28,18 @@ function grantedScopes(application: Application, requestedScope: string | undefi
   return application.scopes.filter((scope) => requested.has(scope));
 }
 
+/**
+ * A signature check costs a few hundred microseconds; clients reuse one token for an hour. Verified
+ * tokens are remembered until their `exp` (bounded, oldest evicted first). Only the signature and
+ * claims are cached: whether the application is still enabled is checked on every request
+ * (`ApplicationsService.isActive`).
+ */
+const MAX_CACHED_TOKENS = 10_000;
+
 @Injectable()
 export class TokensService {
+  private readonly verifiedTokens = new ExpiringCache<string, Caller>(MAX_CACHED_TOKENS);
+
   constructor(
     private readonly signingKeys: SigningKeysService,
     private readonly applications: ApplicationsService,
@@ -57,6 +68,12 @@ export class TokensService {
    * tolerance, then that the application is still enabled. Any failure is 401 `auth.unauthorized`.
    */
   async verify(token: string): Promise<Caller> {
+    const caller = this.verifiedTokens.get(token) ?? (await this.verifySignatureAndClaims(token));
+    if (!(await this.applications.isActive(caller.applicationId))) throw new RequestError('auth.unauthorized');
+    return caller;
+  }
+
+  private async verifySignatureAndClaims(token: string): Promise<Caller> {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, (header) => this.signingKeys.verificationKey(header.kid), {
@@ -71,7 +88,8 @@ export class TokensService {
     if (typeof payload.sub !== 'string' || payload.sub === '') throw new RequestError('auth.jwt_sub_missing');
     if (payload.scope !== undefined && typeof payload.scope !== 'string') throw new RequestError('auth.unauthorized');
     const applicationId = typeof payload.client_id === 'string' ? payload.client_id : payload.sub;
-    if (!(await this.applications.isActive(applicationId))) throw new RequestError('auth.unauthorized');
-    return { applicationId, subject: payload.sub, scopes: payload.scope?.split(' ').filter(Boolean) ?? [] };
+    const caller = { applicationId, subject: payload.sub, scopes: payload.scope?.split(' ').filter(Boolean) ?? [] };
+    if (payload.exp !== undefined) this.verifiedTokens.set(token, caller, payload.exp * 1000);
+    return caller;
   }
 }

@@ -64,6 +64,12 @@ class EnvironmentVariables {
   PASSWORD_VERIFY_WINDOW_SECONDS?: number;
 
   @IsOptional()
+  @Transform(numberFromEnv)
+  @IsInt({ message: 'must be a positive integer (milliseconds)' })
+  @Min(1, { message: 'must be a positive integer (milliseconds)' })
+  STATEMENT_TIMEOUT_MS?: number;
+
+  @IsOptional()
   @Matches(/^(fatal|error|warn|log|debug|verbose)$/, { message: 'must be one of fatal, error, warn, log, debug, verbose' })
   LOG_LEVEL?: string;
 }
@@ -85,6 +91,8 @@ export interface AppConfig {
   usernameCaseSensitive: boolean;
   /** Failed `POST /api/users/:userId/password/verify` attempts allowed per user and window. */
   passwordVerifyLimit: { limit: number; windowSeconds: number };
+  /** Every SQL statement of a request is cancelled after this; the request then answers 503. */
+  statementTimeoutMs: number;
   logLevel: LogLevel;
 }
 
@@ -129,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     managementApiResource: parsed.MANAGEMENT_API_RESOURCE ?? 'https://default.logto.app/api',
     usernameCaseSensitive: parsed.USERNAME_CASE_SENSITIVE ?? true,
     passwordVerifyLimit: { limit: parsed.PASSWORD_VERIFY_MAX_ATTEMPTS ?? 10, windowSeconds: parsed.PASSWORD_VERIFY_WINDOW_SECONDS ?? 300 },
+    statementTimeoutMs: parsed.STATEMENT_TIMEOUT_MS ?? 5000,
     logLevel: (parsed.LOG_LEVEL as LogLevel | undefined) ?? 'log',
   };
 }

@@ -9,12 +9,19 @@ import { CreateAuth1764295300000 } from './migrations/1764295300000-create-auth.
 import { CreateLogs1764295400000 } from './migrations/1764295400000-create-logs.js';
 import { CreateUserIdentities1764295500000 } from './migrations/1764295500000-create-user-identities.js';
 import { CreateRateLimits1764295600000 } from './migrations/1764295600000-create-rate-limits.js';
+import { UsersSearchAndCounts1764295700000 } from './migrations/1764295700000-users-search-and-counts.js';
 
 export const ENTITIES = [User, UserIdentity, Application, SigningKey, Log];
-export const MIGRATIONS = [CreateUsers1764295200000, CreateAuth1764295300000, CreateLogs1764295400000, CreateUserIdentities1764295500000, CreateRateLimits1764295600000];
+export const MIGRATIONS = [CreateUsers1764295200000, CreateAuth1764295300000, CreateLogs1764295400000, CreateUserIdentities1764295500000, CreateRateLimits1764295600000, UsersSearchAndCounts1764295700000];
+
+export interface ConnectionTuning {
+  /** PostgreSQL `statement_timeout` for every connection of the pool. */
+  statementTimeoutMs?: number;
+  poolSize?: number;
+}
 
 /** The one set of TypeORM options, shared by the application and the migration CLI (ormconfig.ts). */
-export function buildDataSourceOptions(url: string): DataSourceOptions {
+export function buildDataSourceOptions(url: string, { statementTimeoutMs, poolSize = 10 }: ConnectionTuning = {}): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -23,6 +30,6 @@ export function buildDataSourceOptions(url: string): DataSourceOptions {
     migrationsTableName: 'migrations',
     synchronize: false,
     migrationsRun: false,
-    extra: { max: 10 },
+    extra: { max: poolSize, ...(statementTimeoutMs === undefined ? {} : { statement_timeout: statementTimeoutMs }) },
   };
 }

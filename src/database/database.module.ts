@@ -5,7 +5,7 @@ import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { IncomingMessage } from 'node:http';
 import { ClsModule, type ClsService } from 'nestjs-cls';
 import type { RequestContextStore } from '../common/request-context.js';
-import { buildDataSourceOptions } from './data-source-options.js';
+import { buildDataSourceOptions, type ConnectionTuning } from './data-source-options.js';
 import { StatusController } from './status.controller.js';
 
 /**
@@ -14,11 +14,11 @@ import { StatusController } from './status.controller.js';
  */
 @Module({})
 export class DatabaseModule {
-  static forUrl(url: string): DynamicModule {
+  static forUrl(url: string, tuning: ConnectionTuning): DynamicModule {
     return {
       module: DatabaseModule,
       imports: [
-        TypeOrmModule.forRoot({ ...buildDataSourceOptions(url), retryAttempts: 1, retryDelay: 500 }),
+        TypeOrmModule.forRoot({ ...buildDataSourceOptions(url, tuning), retryAttempts: 1, retryDelay: 500 }),
         ClsModule.forRoot({
           global: true,
           // A context per request (see RequestContextStore): client address and user agent here,

@@ -6,7 +6,7 @@ const MIGRATION_LOCK_KEY = 7_370_202_611;
 
 /** Applies pending migrations, one replica at a time; returns the names of those applied. */
 export async function runMigrations(url: string): Promise<string[]> {
-  const dataSource = await new DataSource({ ...buildDataSourceOptions(url), extra: { max: 2 } }).initialize();
+  const dataSource = await new DataSource(buildDataSourceOptions(url, { poolSize: 2 })).initialize();
   const lockHolder = dataSource.createQueryRunner();
   try {
     await lockHolder.connect();

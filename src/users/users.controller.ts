@@ -3,7 +3,8 @@ import { ApiBody, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperat
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequireScope } from '../auth/auth.decorators.js';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator.js';
-import { parsePagination, setPageHeaders } from '../common/http/pagination.js';
+import { parsePagination, setCursorPageHeaders, setPageHeaders } from '../common/http/pagination.js';
+import { RequestError } from '../common/errors/request-error.js';
 import { isYes } from '../common/yes-flag.js';
 import { type AppConfig, APP_CONFIG } from '../config/app-config.js';
 import { CreateUserDto } from './dto/create-user.dto.js';
@@ -13,7 +14,8 @@ import { HasPasswordResponseDto, UpdateCustomDataDto, UpdatePasswordDto, UpdateP
 import { UserResponseDto } from './dto/user-response.dto.js';
 import { UserIdParam } from './user-id.param.js';
 import { toUserResponse } from './user.mapper.js';
-import { UsersService } from './users.service.js';
+import { decodeCursor, encodeCursor } from './list-cursor.js';
+import { SEARCH_COUNT_CAP, UsersService } from './users.service.js';
 
 const INCLUDE_PASSWORD_HASH = {
   name: 'includePasswordHash',
@@ -39,10 +41,19 @@ export class UsersController {
       'Newest first (`createdAt` then `id`, descending). Search with `search` (all fields) or `search.<field>` ' +
       '(`id`, `primaryEmail`, `primaryPhone`, `username`, `name`), match with `mode`/`mode.<field>` ' +
       '(`like` default, `exact`, `similar_to`, `posix`), combine groups with `joint` (`or`/`and`) and `isCaseSensitive`. ' +
-      'In `like` mode the value is a SQL LIKE pattern: add `%` yourself. Repeat `search.<field>` for several exact values.',
+      'In `like` mode the value is a SQL LIKE pattern: add `%` yourself. Repeat `search.<field>` for several exact values. ' +
+      `Without a search, \`Total-Number\` is exact; with one, it is exact up to ${SEARCH_COUNT_CAP} and beyond reads ` +
+      `${SEARCH_COUNT_CAP + 1} with \`Total-Number-Is-Capped: true\` (no \`last\` link). ` +
+      'For deep paging send `cursor` (empty for the first page) instead of `page`, and follow the `next` link.',
   })
   @ApiQuery({ name: 'page', required: false, description: '1-based page number (default 1).', schema: { type: 'integer', minimum: 1 } })
   @ApiQuery({ name: 'page_size', required: false, description: 'Page size (default 20, at most 100).', schema: { type: 'integer', minimum: 1, maximum: 100 } })
+  @ApiQuery({
+    name: 'cursor',
+    required: false,
+    description: 'Keyset paging (Roster only): empty for the first page, then the opaque value from the `next` link. Not with `page`.',
+    schema: { type: 'string' },
+  })
   @ApiQuery({ name: 'search', required: false, description: 'Value matched against every searchable field.', schema: { type: 'string' } })
   @ApiQuery({ name: 'mode', required: false, schema: { type: 'string', enum: ['like', 'exact', 'similar_to', 'posix'] } })
   @ApiQuery({ name: 'joint', required: false, schema: { type: 'string', enum: ['or', 'and'] } })
@@ -54,6 +65,7 @@ export class UsersController {
     type: [UserResponseDto],
     headers: {
       'Total-Number': { description: 'Number of users matching the search (not the page count).', schema: { type: 'string' } },
+      'Total-Number-Is-Capped': { description: '`true` when a search matched more users than were counted.', schema: { type: 'string' } },
       Link: { description: 'RFC 8288 links with rel `first`, `prev`, `next`, `last`; absolute URLs.', schema: { type: 'string' } },
     },
   })
@@ -64,8 +76,20 @@ export class UsersController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<UserResponseDto[]> {
     const pagination = parsePagination(query);
-    const { users, total } = await this.usersService.list(query, pagination);
-    setPageHeaders(reply, request, this.config.endpoint, pagination, total);
+    const keyset = query.cursor !== undefined;
+    if (keyset && (query.page !== undefined || typeof query.cursor !== 'string')) throw new RequestError('guard.invalid_pagination');
+    const after = keyset ? decodeCursor(query.cursor as string) : undefined;
+    const { users, total, capped, hasMore } = await this.usersService.list(
+      query,
+      keyset ? { limit: pagination.pageSize, after } : { limit: pagination.pageSize, offset: pagination.offset },
+    );
+    if (keyset) {
+      const last = users.at(-1);
+      const nextCursor = hasMore && last ? encodeCursor({ createdAtMs: last.createdAt.getTime(), id: last.id }) : undefined;
+      setCursorPageHeaders(reply, request, this.config.endpoint, { total, capped, nextCursor });
+    } else {
+      setPageHeaders(reply, request, this.config.endpoint, pagination, total, { capped, hasNext: hasMore });
+    }
     const includePasswordHash = isYes(query.includePasswordHash);
     return users.map((user) => toUserResponse(user, { includePasswordHash }));
   }
@@ -143,8 +167,8 @@ export class UsersController {
   @ApiOperation({
     summary: "Verify a user's password",
     description:
-      '204 when the password matches. A match against any hash but Argon2i re-hashes it as Argon2i. Every attempt is ' +
-      'logged (`ManagementApi.User.Password.Verify`) and counted: by default 10 attempts per user per 5 minutes ' +
+      '204 when the password matches. A match against any hash but Argon2i re-hashes it as Argon2i. Every checked ' +
+      'password is logged (`ManagementApi.User.Password.Verify`, `Success` or `Error`) and every attempt counted: by default 10 attempts per user per 5 minutes ' +
       '(`PASSWORD_VERIFY_MAX_ATTEMPTS`, `PASSWORD_VERIFY_WINDOW_SECONDS`); a success resets the count.',
   })
   @ApiNoContentResponse({ description: 'The password matches.' })

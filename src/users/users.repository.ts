@@ -24,6 +24,18 @@ export type UserValues = Partial<
   >
 >;
 
+/** Where a keyset page starts: strictly after this user in list order. */
+export interface ListPosition {
+  createdAtMs: number;
+  id: string;
+}
+
+export interface PageQuery {
+  limit: number;
+  offset?: number;
+  after?: ListPosition;
+}
+
 /** A WHERE fragment with positional parameters starting at `$1`. */
 export interface SqlCondition {
   sql: string;
@@ -188,21 +200,37 @@ export class UsersRepository {
     return (result.affected ?? 0) > 0;
   }
 
-  /** A page of users matching `condition`, newest first, ties broken by id so pages never overlap. */
-  async findPage(condition: SqlCondition | undefined, limit: number, offset: number): Promise<User[]> {
-    const params = condition?.params ?? [];
+  /**
+   * Up to `limit` users matching `condition`, newest first with ties broken by id so pages never
+   * overlap: from `offset`, or (keyset) strictly after the `after` position, which stays fast at any depth.
+   */
+  async findPage(condition: SqlCondition | undefined, { limit, offset = 0, after }: PageQuery): Promise<User[]> {
+    const params = [...(condition?.params ?? [])];
+    const conditions = [condition?.sql ?? 'TRUE'];
+    if (after) {
+      params.push(after.createdAtMs, after.id);
+      conditions.push(`(created_at, id) < ('epoch'::timestamptz + $${params.length - 1} * interval '1 millisecond', $${params.length})`);
+    }
+    params.push(limit, offset);
     const rows = await this.runSearch<Record<string, unknown>>(
-      `SELECT ${this.selectList} FROM users WHERE ${condition?.sql ?? 'TRUE'}
-       ORDER BY created_at DESC, id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, limit, offset],
+      `SELECT ${this.selectList} FROM users WHERE ${conditions.join(' AND ')}
+       ORDER BY created_at DESC, id DESC LIMIT $${params.length - 1} OFFSET $${params.length}`,
+      params,
     );
     return rows.map((row) => this.hydrate(row));
   }
 
-  async countMatching(condition: SqlCondition | undefined): Promise<number> {
+  /** The exact number of users, from the trigger-maintained counter: no table scan. */
+  async countAll(): Promise<number> {
+    const rows = await this.manager.query<{ total: string }[]>(`SELECT sum(count) AS total FROM row_counts WHERE table_name = 'users'`);
+    return Number(rows[0]?.total ?? 0);
+  }
+
+  /** Counts matches, but stops after `cap` rows: a broad search costs a bounded scan. */
+  async countMatchingUpTo(condition: SqlCondition, cap: number): Promise<number> {
     const rows = await this.runSearch<{ total: string }>(
-      `SELECT count(*) AS total FROM users WHERE ${condition?.sql ?? 'TRUE'}`,
-      condition?.params ?? [],
+      `SELECT count(*) AS total FROM (SELECT 1 FROM users WHERE ${condition.sql} LIMIT ${Math.trunc(cap)}) AS matches`,
+      condition.params,
     );
     return Number(rows[0]?.total ?? 0);
   }

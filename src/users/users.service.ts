@@ -5,7 +5,6 @@ import { type AppConfig, APP_CONFIG } from '../config/app-config.js';
 import { RequestError } from '../common/errors/request-error.js';
 import { RateLimiterService } from '../common/rate-limit/rate-limiter.service.js';
 import { parseSearch, buildSearchCondition } from '../common/search/search.js';
-import type { Pagination } from '../common/http/pagination.js';
 import type { CreateUserDto } from './dto/create-user.dto.js';
 import type { ProfileDto } from './dto/profile.dto.js';
 import type { UpdateUserDto } from './dto/update-user.dto.js';
@@ -16,7 +15,7 @@ import { hashPassword } from './passwords/password-hashing.js';
 import { needsDecoy, runDecoyVerification, verifyPasswordDigest } from './passwords/password-verification.js';
 import { normalizePhoneNumber } from './phone-number.js';
 import type { User } from './user.entity.js';
-import { UsersRepository, type UserValues } from './users.repository.js';
+import { type PageQuery, UsersRepository, type UserValues } from './users.repository.js';
 
 /** Logto's user ids: 12 characters of `[0-9a-z]` from a cryptographic source. */
 const generateUserId = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 12);
@@ -49,9 +48,16 @@ function stripUndefined<T extends object>(values: T): Partial<T> {
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
+/** Searches count their matches only this far; beyond, the total reads 10001 and is flagged capped. */
+export const SEARCH_COUNT_CAP = 10_000;
+
 export interface UserPage {
   users: User[];
+  /** Exact, or `SEARCH_COUNT_CAP + 1` when `capped`. */
   total: number;
+  capped: boolean;
+  /** Another page follows this one. */
+  hasMore: boolean;
 }
 
 @Injectable()
@@ -64,10 +70,14 @@ export class UsersService {
   ) {}
 
   /**
+   * A page of users and the total. The unfiltered total is exact (a counter); a search's total is
+   * exact up to `SEARCH_COUNT_CAP` and reported as capped beyond it. One row more than the page is
+   * read, so whether a next page exists is known either way.
+   *
    * `excludeRoleId` / `excludeOrganizationId` are accepted for compatibility: users hold no roles or
    * memberships here, so they exclude nobody; together they are still the 400 Logto answers.
    */
-  async list(query: Record<string, unknown>, { pageSize, offset }: Pagination): Promise<UserPage> {
+  async list(query: Record<string, unknown>, page: PageQuery): Promise<UserPage> {
     if (query.excludeRoleId !== undefined && query.excludeOrganizationId !== undefined) {
       throw new RequestError('request.invalid_input', {
         interpolation: { details: 'Parameter `excludeRoleId` and `excludeOrganizationId` cannot be used at the same time.' },
@@ -75,11 +85,12 @@ export class UsersService {
       });
     }
     const condition = buildSearchCondition(parseSearch(query, SEARCHABLE_FIELDS), SEARCH_COLUMNS, 1);
-    const [users, total] = await Promise.all([
-      this.users.findPage(condition, pageSize, offset),
-      this.users.countMatching(condition),
+    const [rows, counted] = await Promise.all([
+      this.users.findPage(condition, { ...page, limit: page.limit + 1 }),
+      condition ? this.users.countMatchingUpTo(condition, SEARCH_COUNT_CAP + 1) : this.users.countAll(),
     ]);
-    return { users, total };
+    const capped = counted > SEARCH_COUNT_CAP && condition !== undefined;
+    return { users: rows.slice(0, page.limit), hasMore: rows.length > page.limit, total: counted, capped };
   }
 
   async assertExists(id: string): Promise<void> {

@@ -34,8 +34,10 @@ function pageUrl(endpoint: string, request: FastifyRequest, page: number): strin
 }
 
 export interface PageHeadersOptions {
-  /** The total saturated at a cap: no `last` or `next` link can be computed. */
+  /** The total saturated at a cap: no `last` link can be computed, nor `next` unless `hasNext` says. */
   capped?: boolean;
+  /** Known from fetching one row more than the page (used when the total is capped). */
+  hasNext?: boolean;
 }
 
 /**
@@ -48,15 +50,43 @@ export function setPageHeaders(
   endpoint: string,
   { page, pageSize }: Pagination,
   total: number,
-  { capped = false }: PageHeadersOptions = {},
+  { capped = false, hasNext = false }: PageHeadersOptions = {},
 ): void {
   const links = [`<${pageUrl(endpoint, request, 1)}>; rel="first"`];
   if (page > 1) links.push(`<${pageUrl(endpoint, request, page - 1)}>; rel="prev"`);
-  if (!capped) {
+  if (capped) {
+    if (hasNext) links.push(`<${pageUrl(endpoint, request, page + 1)}>; rel="next"`);
+  } else {
     const last = Math.max(1, Math.ceil(total / pageSize));
     if (page < last) links.push(`<${pageUrl(endpoint, request, page + 1)}>; rel="next"`);
     links.push(`<${pageUrl(endpoint, request, last)}>; rel="last"`);
   }
-  void reply.header('Total-Number', String(total)).header('Link', links.join(', '));
+  setTotalHeaders(reply, total, capped);
+  void reply.header('Link', links.join(', '));
+}
+
+function setTotalHeaders(reply: FastifyReply, total: number, capped: boolean): void {
+  void reply.header('Total-Number', String(total));
   if (capped) void reply.header('Total-Number-Is-Capped', 'true');
+}
+
+function cursorUrl(endpoint: string, request: FastifyRequest, cursor: string): string {
+  const [path, rawQuery = ''] = request.url.split('?', 2);
+  const query = new URLSearchParams(rawQuery);
+  query.delete('page');
+  query.set('cursor', cursor);
+  return `${endpoint}${path}?${query.toString()}`;
+}
+
+/** Keyset paging: `first` restarts with an empty cursor, `next` carries the position after this page. */
+export function setCursorPageHeaders(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  endpoint: string,
+  { total, capped, nextCursor }: { total: number; capped: boolean; nextCursor?: string },
+): void {
+  const links = [`<${cursorUrl(endpoint, request, '')}>; rel="first"`];
+  if (nextCursor !== undefined) links.push(`<${cursorUrl(endpoint, request, nextCursor)}>; rel="next"`);
+  setTotalHeaders(reply, total, capped);
+  void reply.header('Link', links.join(', '));
 }

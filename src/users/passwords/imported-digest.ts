@@ -1,16 +1,8 @@
 import { parseOptions } from '@node-rs/argon2';
-import { RequestError } from '../../common/errors/request-error.js';
 import type { PasswordAlgorithm } from '../user.entity.js';
 import { COST_BOUNDS } from './cost-bounds.js';
+import { invalidDigest } from './digest-errors.js';
 import { parseLegacyDigest } from './legacy-digest.js';
-
-function invalidDigest(reason: string): RequestError {
-  return new RequestError('guard.invalid_input', {
-    interpolation: { type: 'body' },
-    details: `Error in key path "passwordDigest": ${reason}`,
-    data: { issues: [{ code: 'invalid_string', path: ['passwordDigest'], message: reason }] },
-  });
-}
 
 const HEX_LENGTHS: Partial<Record<PasswordAlgorithm, number>> = { MD5: 32, SHA1: 40, SHA256: 64 };
 const BCRYPT = /^\$2[aby]\$(\d{2})\$[./A-Za-z0-9]{53}$/;

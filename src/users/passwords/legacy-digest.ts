@@ -1,6 +1,10 @@
 import { createHash, getHashes, pbkdf2, scrypt, createCipheriv, timingSafeEqual } from 'node:crypto';
 import { RequestError } from '../../common/errors/request-error.js';
 import { COST_BOUNDS } from './cost-bounds.js';
+import { invalidDigest } from './digest-errors.js';
+
+/** Enough for the largest accepted cost (128 · r · N bytes at N = 2^17, r = 16), with headroom. */
+const SCRYPT_MAX_MEMORY = 128 * COST_BOUNDS.scryptBlockSize * 2 ** COST_BOUNDS.scryptLogN + 16 * 1024 * 1024;
 
 /** The plaintext's place among a legacy expression's arguments. */
 const PLACEHOLDER = '@';
@@ -26,14 +30,9 @@ function decodeBase64(text: string): Buffer {
 }
 
 function integerWithin(text: string, min: number, max: number, what: string): number {
-  const value = /^\d{1,10}$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isInteger(value) || value < min) throw invalidFormat();
-  if (value > max) {
-    throw new RequestError('guard.invalid_input', {
-      interpolation: { type: 'body' },
-      details: `Error in key path "passwordDigest": (too_big) ${what} must be at most ${max}`,
-    });
-  }
+  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (Number.isNaN(value) || value < min) throw invalidFormat();
+  if (value > max) throw invalidDigest(`(too_big) ${what} must be at most ${max}`);
   return value;
 }
 
@@ -97,7 +96,7 @@ function derivePbkdf2(password: string, digest: Extract<LegacyDigest, { kind: 'p
 async function firebaseScrypt(password: string, digest: Extract<LegacyDigest, { kind: 'firebase-scrypt' }>): Promise<string> {
   const N = 2 ** digest.logN;
   const key = await new Promise<Buffer>((resolve, reject) => {
-    scrypt(password, digest.salt, 32, { N, r: digest.blockSize, p: 1, maxmem: 256 * N * digest.blockSize }, (error, derived) =>
+    scrypt(password, digest.salt, 32, { N, r: digest.blockSize, p: 1, maxmem: SCRYPT_MAX_MEMORY }, (error, derived) =>
       error ? reject(error) : resolve(derived),
     );
   });
