@@ -1,5 +1,4 @@
 import { RequestError } from '../common/errors/request-error.js';
-import { isYes } from '../common/yes-flag.js';
 import type { LogFilter } from './logs.repository.js';
 
 const FILTER_KEYS = ['userId', 'applicationId', 'logKey', 'start_time', 'end_time', 'enableCap', 'page', 'page_size'] as const;
@@ -16,15 +15,15 @@ function parseTime(raw: string | undefined, name: 'start_time' | 'end_time'): nu
   return value;
 }
 
-/** Reads `GET /api/logs` filters. Each parameter may appear once; empty ids mean "no filter". */
-export function parseLogQuery(query: Record<string, unknown>): { filter: LogFilter; enableCap: boolean } {
+/**
+ * Reads `GET /api/logs` filters. Each parameter may appear once; empty ids mean "no filter".
+ * `enableCap` is accepted for compatibility: totals are always capped (see `LogsService.list`).
+ */
+export function parseLogQuery(query: Record<string, unknown>): LogFilter {
   for (const key of FILTER_KEYS) if (Array.isArray(query[key])) throw invalidQuery('query');
   const text = (key: (typeof FILTER_KEYS)[number]): string | undefined => query[key] as string | undefined;
   const startTime = parseTime(text('start_time'), 'start_time');
   const endTime = parseTime(text('end_time'), 'end_time');
   if (startTime !== undefined && endTime !== undefined && startTime > endTime) throw new RequestError('log.invalid_time_window');
-  return {
-    filter: { userId: text('userId') || undefined, applicationId: text('applicationId') || undefined, key: text('logKey') || undefined, startTime, endTime },
-    enableCap: isYes(query.enableCap),
-  };
+  return { userId: text('userId') || undefined, applicationId: text('applicationId') || undefined, key: text('logKey') || undefined, startTime, endTime };
 }

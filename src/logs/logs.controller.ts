@@ -28,21 +28,21 @@ export class LogsController {
     description:
       'Newest first (`createdAt`, then `id`, descending). Shows the key families `ManagementApi`, `ExchangeTokenBy`, ' +
       '`RevokeToken`, `RevokeGrants`, `Interaction`, `JwtCustomizer`, `SamlApplication`, `Action` and `Unknown`. ' +
-      `With \`enableCap\`, counting stops past ${LOG_COUNT_CAP} entries: \`Total-Number\` is then ${LOG_COUNT_CAP + 1}, ` +
-      '`Total-Number-Is-Capped: true` is set and the `Link` header has no `next` or `last`.',
+      `Counting stops past ${LOG_COUNT_CAP} entries (always, as if Logto's \`enableCap\` were set): \`Total-Number\` is then ` +
+      `${LOG_COUNT_CAP + 1}, \`Total-Number-Is-Capped: true\` is set and the \`Link\` header has no \`next\` or \`last\`.`,
   })
   @ApiQuery({ name: 'userId', ...text('Entries about this user (`payload.userId`).') })
   @ApiQuery({ name: 'applicationId', ...text('Entries caused by this application (`payload.applicationId`).') })
   @ApiQuery({ name: 'logKey', ...text('Exact key, e.g. `ManagementApi.User.Update`.') })
   @ApiQuery({ name: 'start_time', ...text('Inclusive lower bound on `createdAt`, epoch milliseconds.') })
   @ApiQuery({ name: 'end_time', ...text('Inclusive upper bound on `createdAt`, epoch milliseconds.') })
-  @ApiQuery({ name: 'enableCap', ...text(`Yes-flag: stop counting past ${LOG_COUNT_CAP}.`) })
+  @ApiQuery({ name: 'enableCap', ...text(`Accepted for compatibility; counting always stops past ${LOG_COUNT_CAP}.`) })
   @ApiQuery({ name: 'page', required: false, schema: { type: 'integer', minimum: 1 } })
   @ApiQuery({ name: 'page_size', required: false, schema: { type: 'integer', minimum: 1, maximum: 100 } })
   @ApiOkResponse({
     type: [LogEntryDto],
     headers: {
-      'Total-Number': { description: 'Matching entries (capped with `enableCap`).', schema: { type: 'string' } },
+      'Total-Number': { description: `Matching entries, exact up to ${LOG_COUNT_CAP}.`, schema: { type: 'string' } },
       'Total-Number-Is-Capped': { description: '`true` when the total was capped.', schema: { type: 'string' } },
       Link: { description: 'RFC 8288 links: first, prev, next, last.', schema: { type: 'string' } },
     },
@@ -53,9 +53,9 @@ export class LogsController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<LogEntryDto[]> {
-    const { filter, enableCap } = parseLogQuery(query);
+    const filter = parseLogQuery(query);
     const pagination = parsePagination(query);
-    const { logs, total, capped } = await this.logsService.list(filter, pagination, enableCap);
+    const { logs, total, capped } = await this.logsService.list(filter, pagination);
     setPageHeaders(reply, request, this.config.endpoint, pagination, total, { capped });
     return logs.map(toLogEntry);
   }

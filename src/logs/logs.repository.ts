@@ -55,14 +55,13 @@ export class LogsRepository {
     );
   }
 
-  /** Counts matches, stopping at `cap` rows when given (so huge histories cost a bounded scan). */
-  async count(filter: LogFilter, cap?: number): Promise<number> {
+  /** Counts matches, stopping at `cap` rows, so huge histories cost a bounded scan. */
+  async count(filter: LogFilter, cap: number): Promise<number> {
     const { sql, params } = whereClause(filter);
-    const query =
-      cap === undefined
-        ? `SELECT count(*) AS total FROM logs WHERE ${sql}`
-        : `SELECT count(*) AS total FROM (SELECT 1 FROM logs WHERE ${sql} LIMIT ${Number(cap)}) AS capped`;
-    const rows = await this.txHost.tx.query<{ total: string }[]>(query, params);
+    const rows = await this.txHost.tx.query<{ total: string }[]>(
+      `SELECT count(*) AS total FROM (SELECT 1 FROM logs WHERE ${sql} LIMIT ${Math.trunc(cap)}) AS capped`,
+      params,
+    );
     return Number(rows[0]?.total ?? 0);
   }
 }
