@@ -2,6 +2,7 @@ import { Inject, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { type AppConfig, APP_CONFIG } from '../config/app-config.js';
+import { RateLimitModule } from '../common/rate-limit/rate-limit.module.js';
 import { LogsModule } from '../logs/logs.module.js';
 import { ApplicationsService } from './applications.service.js';
 import { BearerAuthGuard } from './bearer-auth.guard.js';
@@ -12,7 +13,7 @@ import { TokensService } from './tokens.service.js';
 
 /** Machine-to-machine applications, signing keys, the token endpoint and the global bearer guard. */
 @Module({
-  imports: [PassportModule, LogsModule],
+  imports: [PassportModule, LogsModule, RateLimitModule],
   controllers: [OidcController],
   providers: [
     ApplicationsService,

@@ -2,9 +2,11 @@ import { Body, Controller, Get, Headers, HttpCode, Inject, Post, Res } from '@ne
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { type AppConfig, APP_CONFIG } from '../config/app-config.js';
+import { RateLimiterService } from '../common/rate-limit/rate-limiter.service.js';
 import { LogsService } from '../logs/logs.service.js';
 import { ApplicationsService } from './applications.service.js';
 import { Public } from './auth.decorators.js';
+import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator.js';
 import { DiscoveryDto, JwksDto, OidcErrorBodyDto, TokenRequestDto, TokenResponseDto } from './dto/oidc.dto.js';
 import { OidcError } from './oidc-error.js';
 import { SCOPES } from './scopes.js';
@@ -13,6 +15,7 @@ import { readTokenRequest } from './token-request.js';
 import { type TokenResponse, TokensService } from './tokens.service.js';
 
 const TOKEN_LOG_KEY = 'ExchangeTokenBy.ClientCredentials';
+const TOKEN_RATE_LIMIT_BUCKET = 'token-client';
 
 @ApiTags('OAuth 2.0')
 @Public()
@@ -23,6 +26,7 @@ export class OidcController {
     private readonly tokens: TokensService,
     private readonly signingKeys: SigningKeysService,
     private readonly logs: LogsService,
+    private readonly rateLimiter: RateLimiterService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -44,6 +48,7 @@ export class OidcController {
       '`invalid_request` (malformed request, no or mixed client authentication), `invalid_client` (unknown, ' +
       'disabled or wrong credentials), `unsupported_grant_type`, `invalid_target` (missing or unknown `resource`).',
   })
+  @ApiErrorResponses('request.too_many_requests')
   async token(
     @Body() body: Record<string, unknown>,
     @Headers('authorization') authorization: string | undefined,
@@ -53,9 +58,13 @@ export class OidcController {
     let applicationId: string | undefined;
     try {
       const request = readTokenRequest(body, authorization);
+      // Counted before the secret is checked (so parallel guesses cannot slip past the limit) and
+      // forgotten on success; unknown client ids are counted alike, so a 429 reveals nothing.
+      await this.rateLimiter.consume(TOKEN_RATE_LIMIT_BUCKET, request.clientId, this.config.tokenLimit);
       const application = await this.applications.authenticate(request.clientId, request.clientSecret);
       if (!application) throw new OidcError('invalid_client', 'client authentication failed');
       applicationId = application.id;
+      await this.rateLimiter.reset(TOKEN_RATE_LIMIT_BUCKET, request.clientId);
       if (request.grantType !== 'client_credentials') {
         throw new OidcError('unsupported_grant_type', `unsupported grant_type requested (${request.grantType})`);
       }

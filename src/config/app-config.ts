@@ -65,6 +65,18 @@ class EnvironmentVariables {
 
   @IsOptional()
   @Transform(numberFromEnv)
+  @IsInt({ message: 'must be a positive integer' })
+  @Min(1, { message: 'must be a positive integer' })
+  TOKEN_MAX_ATTEMPTS?: number;
+
+  @IsOptional()
+  @Transform(numberFromEnv)
+  @IsInt({ message: 'must be a positive integer' })
+  @Min(1, { message: 'must be a positive integer' })
+  TOKEN_WINDOW_SECONDS?: number;
+
+  @IsOptional()
+  @Transform(numberFromEnv)
   @IsInt({ message: 'must be a positive integer (milliseconds)' })
   @Min(1, { message: 'must be a positive integer (milliseconds)' })
   STATEMENT_TIMEOUT_MS?: number;
@@ -91,6 +103,8 @@ export interface AppConfig {
   usernameCaseSensitive: boolean;
   /** Failed `POST /api/users/:userId/password/verify` attempts allowed per user and window. */
   passwordVerifyLimit: { limit: number; windowSeconds: number };
+  /** Failed `POST /oidc/token` attempts allowed per client id and window. */
+  tokenLimit: { limit: number; windowSeconds: number };
   /** Every SQL statement of a request is cancelled after this; the request then answers 503. */
   statementTimeoutMs: number;
   logLevel: LogLevel;
@@ -137,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     managementApiResource: parsed.MANAGEMENT_API_RESOURCE ?? 'https://default.logto.app/api',
     usernameCaseSensitive: parsed.USERNAME_CASE_SENSITIVE ?? true,
     passwordVerifyLimit: { limit: parsed.PASSWORD_VERIFY_MAX_ATTEMPTS ?? 10, windowSeconds: parsed.PASSWORD_VERIFY_WINDOW_SECONDS ?? 300 },
+    tokenLimit: { limit: parsed.TOKEN_MAX_ATTEMPTS ?? 20, windowSeconds: parsed.TOKEN_WINDOW_SECONDS ?? 300 },
     statementTimeoutMs: parsed.STATEMENT_TIMEOUT_MS ?? 5000,
     logLevel: (parsed.LOG_LEVEL as LogLevel | undefined) ?? 'log',
   };
