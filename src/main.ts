@@ -31,13 +31,21 @@ async function bootstrap(): Promise<void> {
   await app.listen({ port: config.port, host: '0.0.0.0' });
   logger.log(`Roster listening on port ${config.port} (${config.endpoint})`, 'Bootstrap');
 
+  // On SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish, close the pool,
+  // then stop the embedded PostgreSQL cleanly. Past the grace period, exit anyway (the exit
+  // listener still signals PostgreSQL to stop).
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    logger.log(`${signal} received, shutting down`, 'Bootstrap');
+    logger.log(`${signal} received, shutting down (grace ${config.shutdownGraceSeconds} s)`, 'Bootstrap');
+    setTimeout(() => {
+      logger.error(`Shutdown took longer than ${config.shutdownGraceSeconds} s; exiting`, 'Bootstrap');
+      process.exit(1);
+    }, config.shutdownGraceSeconds * 1000).unref();
     await app.close();
     await embedded?.stop();
+    logger.log('Stopped', 'Bootstrap');
     process.exit(0);
   };
   process.once('SIGTERM', (signal) => void shutdown(signal));

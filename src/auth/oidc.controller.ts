@@ -58,13 +58,15 @@ export class OidcController {
     let applicationId: string | undefined;
     try {
       const request = readTokenRequest(body, authorization);
-      // Counted before the secret is checked (so parallel guesses cannot slip past the limit) and
-      // forgotten on success; unknown client ids are counted alike, so a 429 reveals nothing.
-      await this.rateLimiter.consume(TOKEN_RATE_LIMIT_BUCKET, request.clientId, this.config.tokenLimit);
+      // Only failures count (a client may fetch tokens in parallel bursts); unknown client ids are
+      // counted alike, so a 429 reveals nothing about which ids exist.
+      await this.rateLimiter.assertBelowLimit(TOKEN_RATE_LIMIT_BUCKET, request.clientId, this.config.tokenLimit);
       const application = await this.applications.authenticate(request.clientId, request.clientSecret);
-      if (!application) throw new OidcError('invalid_client', 'client authentication failed');
+      if (!application) {
+        await this.rateLimiter.recordFailure(TOKEN_RATE_LIMIT_BUCKET, request.clientId, this.config.tokenLimit);
+        throw new OidcError('invalid_client', 'client authentication failed');
+      }
       applicationId = application.id;
-      await this.rateLimiter.reset(TOKEN_RATE_LIMIT_BUCKET, request.clientId);
       if (request.grantType !== 'client_credentials') {
         throw new OidcError('unsupported_grant_type', `unsupported grant_type requested (${request.grantType})`);
       }

@@ -77,6 +77,12 @@ class EnvironmentVariables {
 
   @IsOptional()
   @Transform(numberFromEnv)
+  @IsInt({ message: 'must be a positive integer (seconds)' })
+  @Min(1, { message: 'must be a positive integer (seconds)' })
+  SHUTDOWN_GRACE_SECONDS?: number;
+
+  @IsOptional()
+  @Transform(numberFromEnv)
   @IsInt({ message: 'must be a positive integer (milliseconds)' })
   @Min(1, { message: 'must be a positive integer (milliseconds)' })
   STATEMENT_TIMEOUT_MS?: number;
@@ -105,6 +111,8 @@ export interface AppConfig {
   passwordVerifyLimit: { limit: number; windowSeconds: number };
   /** Failed `POST /oidc/token` attempts allowed per client id and window. */
   tokenLimit: { limit: number; windowSeconds: number };
+  /** How long SIGTERM waits for in-flight requests before exiting anyway. */
+  shutdownGraceSeconds: number;
   /** Every SQL statement of a request is cancelled after this; the request then answers 503. */
   statementTimeoutMs: number;
   logLevel: LogLevel;
@@ -153,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     passwordVerifyLimit: { limit: parsed.PASSWORD_VERIFY_MAX_ATTEMPTS ?? 10, windowSeconds: parsed.PASSWORD_VERIFY_WINDOW_SECONDS ?? 300 },
     tokenLimit: { limit: parsed.TOKEN_MAX_ATTEMPTS ?? 20, windowSeconds: parsed.TOKEN_WINDOW_SECONDS ?? 300 },
     statementTimeoutMs: parsed.STATEMENT_TIMEOUT_MS ?? 5000,
+    shutdownGraceSeconds: parsed.SHUTDOWN_GRACE_SECONDS ?? 10,
     logLevel: (parsed.LOG_LEVEL as LogLevel | undefined) ?? 'log',
   };
 }

@@ -10,9 +10,10 @@ import { CreateLogs1764295400000 } from './migrations/1764295400000-create-logs.
 import { CreateUserIdentities1764295500000 } from './migrations/1764295500000-create-user-identities.js';
 import { CreateRateLimits1764295600000 } from './migrations/1764295600000-create-rate-limits.js';
 import { UsersSearchAndCounts1764295700000 } from './migrations/1764295700000-users-search-and-counts.js';
+import { UsersMillisecondTimestamps1764295800000 } from './migrations/1764295800000-users-millisecond-timestamps.js';
 
 export const ENTITIES = [User, UserIdentity, Application, SigningKey, Log];
-export const MIGRATIONS = [CreateUsers1764295200000, CreateAuth1764295300000, CreateLogs1764295400000, CreateUserIdentities1764295500000, CreateRateLimits1764295600000, UsersSearchAndCounts1764295700000];
+export const MIGRATIONS = [CreateUsers1764295200000, CreateAuth1764295300000, CreateLogs1764295400000, CreateUserIdentities1764295500000, CreateRateLimits1764295600000, UsersSearchAndCounts1764295700000, UsersMillisecondTimestamps1764295800000];
 
 export interface ConnectionTuning {
   /** PostgreSQL `statement_timeout` for every connection of the pool. */
@@ -30,6 +31,11 @@ export function buildDataSourceOptions(url: string, { statementTimeoutMs, poolSi
     migrationsTableName: 'migrations',
     synchronize: false,
     migrationsRun: false,
-    extra: { max: poolSize, ...(statementTimeoutMs === undefined ? {} : { statement_timeout: statementTimeoutMs }) },
+    extra: {
+      max: poolSize,
+      // While the database is unreachable, fail a request after 2 s instead of queueing it forever.
+      connectionTimeoutMillis: 2000,
+      ...(statementTimeoutMs === undefined ? {} : { statement_timeout: statementTimeoutMs }),
+    },
   };
 }

@@ -94,6 +94,42 @@ async function readOrCreatePassword(dataDir: string): Promise<string> {
   return password;
 }
 
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (isRunning(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+  }
+  return true;
+}
+
+/**
+ * A service killed with SIGKILL cannot stop its PostgreSQL, which then keeps the cluster locked and
+ * makes the next start fail. If `postmaster.pid` names a live postgres serving this very cluster,
+ * shut it down (fast mode: it rolls back open transactions, keeps everything committed) first.
+ */
+async function stopOrphanedServer(clusterDir: string, onLog: (message: string) => void): Promise<void> {
+  const pidFile = join(clusterDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const [pidLine, dataDirLine] = (await readFile(pidFile, 'utf8')).split('\n');
+  const pid = Number(pidLine);
+  if (!Number.isInteger(pid) || pid <= 0 || !isRunning(pid)) return;
+  const commandLine = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  if (!commandLine.includes('postgres') || dataDirLine?.trim() !== clusterDir) return;
+  onLog(`stopping a PostgreSQL left running by an earlier process (pid ${pid})`);
+  process.kill(pid, 'SIGINT');
+  if (!(await waitForExit(pid, 30_000))) throw new Error(`PostgreSQL pid ${pid} on ${clusterDir} did not stop within 30 s`);
+}
+
 /** Starts (initialising on first use) a native PostgreSQL server whose files live in `dataDir`. */
 export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
   const { dataDir, ephemeral = false, onLog = () => undefined } = options;
@@ -120,6 +156,7 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
   });
 
   if (!existsSync(join(clusterDir, 'PG_VERSION'))) await server.initialise();
+  await stopOrphanedServer(clusterDir, onLog);
   await server.start();
 
   const adminUrl = connectionUrl(port, password, 'postgres');

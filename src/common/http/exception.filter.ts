@@ -29,6 +29,21 @@ interface FastifyError {
   statusCode?: number;
 }
 
+/** SQLSTATEs of a server that is going away, starting up or refusing connections. */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+const NETWORK_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+const DISCONNECT_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended/i;
+
+/**
+ * The database is down or restarting: answer 503 at once (the pool reconnects by itself), rather
+ * than a 500 that reads like a bug, or a hang.
+ */
+function isDatabaseUnavailable(error: unknown): boolean {
+  const code = ((error instanceof QueryFailedError ? error.driverError : error) as DriverError | undefined)?.code;
+  if (code && (code.startsWith('08') || UNAVAILABLE_SQLSTATES.has(code) || NETWORK_ERROR_CODES.has(code))) return true;
+  return error instanceof Error && DISCONNECT_MESSAGES.test(error.message);
+}
+
 function fromDatabaseError(error: QueryFailedError): RequestError | undefined {
   const { code, constraint } = error.driverError as DriverError;
   const isConstraintViolation = code === UNIQUE_VIOLATION || code === FOREIGN_KEY_VIOLATION;
@@ -85,6 +100,10 @@ export function toErrorResponse(exception: unknown): ErrorResponse {
         ? fromDatabaseError(exception as QueryFailedError)
         : fromFrameworkError(exception);
   if (requestError) return { status: requestError.status, body: requestError.toBody(), headers: requestError.headers };
+  if (isDatabaseUnavailable(exception)) {
+    logger.warn(`database unavailable: ${exception instanceof Error ? exception.message : String(exception)}`);
+    return { status: 503, body: new RequestError('service.unavailable').toBody(), headers: { 'Retry-After': '1' } };
+  }
   logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
   return { status: 500, body: { message: 'Internal server error.' } };
 }

@@ -3,6 +3,11 @@ import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adap
 import { Injectable } from '@nestjs/common';
 import { RequestError } from '../errors/request-error.js';
 
+function tooManyRequests(retryAfterSeconds: string): RequestError {
+  const seconds = Math.max(1, Math.ceil(Number(retryAfterSeconds)));
+  return new RequestError('request.too_many_requests', { interpolation: { seconds }, headers: { 'Retry-After': String(seconds) } });
+}
+
 export interface RateLimit {
   /** Attempts allowed per window. */
   limit: number;
@@ -10,15 +15,23 @@ export interface RateLimit {
 }
 
 /**
- * Counts attempts per (bucket, key) in PostgreSQL, in one atomic statement, so the limit holds
- * across replicas and under concurrency: an attempt is counted before it is made.
+ * Fixed-window counters per (bucket, key) in PostgreSQL, updated in one atomic statement, so a
+ * limit holds across replicas and under concurrency.
  */
 @Injectable()
 export class RateLimiterService {
   constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
-  /** Counts one attempt; beyond the limit, 429 `request.too_many_requests` with `Retry-After`. */
+  /**
+   * Counts one attempt before it is made, so parallel attempts cannot slip past the limit; beyond
+   * it, 429 `request.too_many_requests` with `Retry-After`.
+   */
   async consume(bucket: string, key: string, { limit, windowSeconds }: RateLimit): Promise<void> {
+    const row = await this.increment(bucket, key, windowSeconds);
+    if (row && row.hits > limit) throw tooManyRequests(row.retry_after);
+  }
+
+  private async increment(bucket: string, key: string, windowSeconds: number): Promise<{ hits: number; retry_after: string } | undefined> {
     const [row] = await this.txHost.tx.query<{ hits: number; retry_after: string }[]>(
       `INSERT INTO rate_limits AS limits (bucket, key, window_started_at, hits) VALUES ($1, $2, clock_timestamp(), 1)
        ON CONFLICT ON CONSTRAINT rate_limits__bucket_key DO UPDATE SET
@@ -28,10 +41,25 @@ export class RateLimiterService {
        RETURNING hits, extract(epoch FROM limits.window_started_at + make_interval(secs => $3) - clock_timestamp()) AS retry_after`,
       [bucket, key, windowSeconds],
     );
-    if (row && row.hits > limit) {
-      const seconds = Math.max(1, Math.ceil(Number(row.retry_after)));
-      throw new RequestError('request.too_many_requests', { interpolation: { seconds }, headers: { 'Retry-After': String(seconds) } });
-    }
+    return row;
+  }
+
+  /**
+   * For limits on failures only (where successes may come in parallel bursts): refuses with 429 once
+   * `limit` failures were recorded in the current window, without counting this attempt.
+   */
+  async assertBelowLimit(bucket: string, key: string, { limit, windowSeconds }: RateLimit): Promise<void> {
+    const [row] = await this.txHost.tx.query<{ hits: number; retry_after: string }[]>(
+      `SELECT hits, extract(epoch FROM window_started_at + make_interval(secs => $3) - clock_timestamp()) AS retry_after
+       FROM rate_limits WHERE bucket = $1 AND key = $2 AND window_started_at > clock_timestamp() - make_interval(secs => $3)`,
+      [bucket, key, windowSeconds],
+    );
+    if (row && row.hits >= limit) throw tooManyRequests(row.retry_after);
+  }
+
+  /** Counts one failure toward `assertBelowLimit`. */
+  async recordFailure(bucket: string, key: string, limit: RateLimit): Promise<void> {
+    await this.increment(bucket, key, limit.windowSeconds);
   }
 
   /** Forgets the attempts of a key (after a success). */
