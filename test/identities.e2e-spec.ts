@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { AUTH_ERROR_MESSAGES, type AuthErrorCode, callWithAuthorization, fetchAccessToken } from './support/auth.js';
 import { createApplication } from './support/cli.js';
 import { createSdk, request, type RawResponse } from './support/clients.js';
+import { expectError, expectInvalidBody } from './support/expect-errors.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
-import { ERROR_MESSAGES, type ErrorBody, expectedNewUser, type User, USER_KEYS } from './support/wire.js';
+import { type ErrorBody, expectedNewUser, type User, USER_KEYS } from './support/wire.js';
 
 /** A linked social account as the API shows it (spec §5.1): `details` only when it was given. */
 interface LinkedIdentity {
@@ -22,15 +23,6 @@ interface AllIdentitiesResponse {
   ssoIdentities: unknown[];
 }
 
-/** Messages of the codes only these routes answer with (spec §8); the shared ones come from `wire.ts`. */
-const IDENTITY_ERROR_MESSAGES = {
-  'user.identity_not_exist': 'The social account has not been registered yet.',
-  'user.identity_already_in_use': 'The social account has been associated with an existing account.',
-} as const;
-
-const MESSAGES = { ...ERROR_MESSAGES, ...IDENTITY_ERROR_MESSAGES };
-type ExpectedErrorCode = keyof typeof MESSAGES;
-
 const PARALLEL = 20;
 const RACE_ROUNDS = 10;
 
@@ -43,23 +35,7 @@ function unique(prefix: string): string {
   return `${prefix}_${RUN}_${sequence}`;
 }
 
-/** Exactly a Logto error `{ code, message }`, keys in Logto's order. */
-function expectError(response: RawResponse, status: number, code: ExpectedErrorCode): void {
-  expect({ status: response.status, body: response.body }).toEqual({ status, body: { code, message: MESSAGES[code] } });
-  expect(Object.keys(response.body as ErrorBody)).toEqual(['code', 'message']);
-}
 
-/** 400 `guard.invalid_input` for the body, whose `details` name `keyPath`. */
-function expectInvalidBody(response: RawResponse, keyPath: string): void {
-  const body = response.body as ErrorBody;
-  expect({ status: response.status, code: body.code, message: body.message }).toEqual({
-    status: 400,
-    code: 'guard.invalid_input',
-    message: ERROR_MESSAGES['guard.invalid_input'],
-  });
-  expect(Object.keys(body)).toEqual(['code', 'data', 'details', 'message']);
-  expect(body.details!.split('\n')).toContainEqual(expect.stringMatching(new RegExp(`^Error in key path "${keyPath}": `)));
-}
 
 function expectAuthError(response: RawResponse, status: 401 | 403, code: AuthErrorCode): void {
   expect({ status: response.status, body: response.body }).toEqual({ status, body: { code, message: AUTH_ERROR_MESSAGES[code] } });

@@ -4,6 +4,13 @@ import { createHash, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { AUTH_ERROR_MESSAGES, callWithAuthorization, fetchAccessToken } from './support/auth.js';
 import { createApplication } from './support/cli.js';
 import { createSdk, request, type RawResponse } from './support/clients.js';
+import { expectError, expectInvalidBody } from './support/expect-errors.js';
+import {
+  FIREBASE_VECTOR as FIREBASE,
+  firebaseExpression as firebaseDigest,
+  LEGACY_SHA512_OF_PASSWORD,
+  pbkdf2Expression as pbkdf2Digest,
+} from './support/password-vectors.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { ERROR_MESSAGES, type ErrorBody, MD5_OF_PASSWORD, type PasswordAlgorithm, type User } from './support/wire.js';
 
@@ -22,42 +29,6 @@ const INVALID_CREDENTIALS = { code: 'session.invalid_credentials', message: 'Inc
 
 /** `@node-rs/argon2`'s `Algorithm` const enum, which isolated modules cannot inline. */
 const ARGON2_ALGORITHM = { Argon2d: 0, Argon2i: 1, Argon2id: 2 } as const;
-
-// Spec §10.3 test vector: sha512 of `password`.
-const LEGACY_SHA512_OF_PASSWORD = JSON.stringify([
-  'sha512',
-  ['@'],
-  'b109f3bbbc244eb82441917ed06d618b9008dd09b3befd1b5e07394c706a8bb980b1d7785e5976ec049b46df5f1326af5a2ea6d103fd07c95385ffab0cacbc86',
-]);
-
-interface FirebaseFields {
-  salt: string;
-  signerKey: string;
-  saltSeparator: string;
-  rounds: string;
-  memCost: string;
-  password: string;
-  hash: string;
-}
-
-// The public Firebase scrypt test vector (firebase/scrypt README).
-const FIREBASE: Readonly<FirebaseFields> = {
-  salt: '42xEC+ixf3L2lw==',
-  signerKey: 'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==',
-  saltSeparator: 'Bw==',
-  rounds: '8',
-  memCost: '14',
-  password: 'user1password',
-  hash: 'lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==',
-};
-
-function firebaseDigest(fields: Partial<FirebaseFields> = {}): string {
-  const { salt, signerKey, saltSeparator, rounds, memCost, hash } = { ...FIREBASE, ...fields };
-  return JSON.stringify(['firebase-scrypt', [salt, signerKey, saltSeparator, rounds, memCost, '@'], hash]);
-}
-
-const pbkdf2Digest = (salt: string, iterations: string, keyLength: string, digest: string, expected = 'ab'): string =>
-  JSON.stringify(['pbkdf2', [salt, iterations, keyLength, digest, '@'], expected]);
 
 const hexOf = (algorithm: string, password: string): string => createHash(algorithm).update(password, 'utf8').digest('hex');
 
@@ -177,23 +148,7 @@ describe('passwords: imported hashes, verification and its limits', () => {
     expect({ status: response.status, body: response.body }).toEqual({ status: 422, body: INVALID_CREDENTIALS });
   }
 
-  /** Exactly `{ code, message }` with the message the spec gives for `code`. */
-  function expectError(response: RawResponse, status: number, code: string, message: string): void {
-    expect({ status: response.status, body: response.body }).toEqual({ status, body: { code, message } });
-    expect(Object.keys(response.body as ErrorBody)).toEqual(['code', 'message']);
-  }
 
-  /** 400 `guard.invalid_input` whose `details` has a line about `keyPath`. */
-  function expectInvalidBody(response: RawResponse, keyPath: string): void {
-    const body = response.body as ErrorBody;
-    expect({ status: response.status, code: body.code, message: body.message }).toEqual({
-      status: 400,
-      code: 'guard.invalid_input',
-      message: ERROR_MESSAGES['guard.invalid_input'],
-    });
-    expect(Object.keys(body)).toEqual(['code', 'data', 'details', 'message']);
-    expect(body.details?.split('\n')).toContainEqual(expect.stringMatching(new RegExp(`^Error in key path "${keyPath}": `)));
-  }
 
   /** 429 `request.too_many_requests` with a `Retry-After` of whole seconds within the window. */
   function expectRateLimited(response: RawResponse<ErrorBody>): void {

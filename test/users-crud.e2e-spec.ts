@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createSdk, request, type RawResponse } from './support/clients.js';
+import { expectError, expectInvalidBody } from './support/expect-errors.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import {
-  ERROR_MESSAGES,
   type ErrorBody,
-  type ErrorCode,
   expectedNewUser,
   MD5_OF_PASSWORD,
   type PasswordAlgorithm,
@@ -78,25 +77,7 @@ describe('users CRUD (/api/users/**)', () => {
     expect(headers.get('cache-control')).toBe('no-store');
   }
 
-  /** A Logto error with exactly `code` and `message`. */
-  function expectError(response: RawResponse, status: number, code: ErrorCode): void {
-    expect({ status: response.status, body: response.body }).toEqual({ status, body: { code, message: ERROR_MESSAGES[code] } });
-    expect(Object.keys(response.body as ErrorBody)).toEqual(['code', 'message']);
-  }
 
-  /** 400 `guard.invalid_input` whose `details` name the offending key path. */
-  function expectInvalidBody(response: RawResponse, keyPath: string): void {
-    const body = response.body as ErrorBody;
-    expect({ status: response.status, code: body.code, message: body.message }).toEqual({
-      status: 400,
-      code: 'guard.invalid_input',
-      message: ERROR_MESSAGES['guard.invalid_input'],
-    });
-    expect(Object.keys(body)).toEqual(['code', 'data', 'details', 'message']);
-    expect(typeof body.details).toBe('string');
-    const escaped = keyPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    expect(body.details!.split('\n')).toContainEqual(expect.stringMatching(new RegExp(`^Error in key path "${escaped}": `)));
-  }
 
   function expectNoPasswordHash(response: RawResponse): void {
     expect(response.text).not.toContain('passwordDigest');

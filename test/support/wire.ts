@@ -126,6 +126,8 @@ export const ERROR_MESSAGES = {
   'user.invalid_phone': 'Invalid phone number.',
   'user.password_and_digest': 'You cannot set both plain text password and password digest.',
   'user.password_algorithm_required': 'Password algorithm is required.',
+  'user.identity_not_exist': 'The social account has not been registered yet.',
+  'user.identity_already_in_use': 'The social account has been associated with an existing account.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;

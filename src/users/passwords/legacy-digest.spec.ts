@@ -1,11 +1,17 @@
 import { createCipheriv, createHash, pbkdf2Sync, scryptSync } from 'node:crypto';
 import { RequestError } from '../../common/errors/request-error.js';
 import type { ErrorCode } from '../../common/errors/error-codes.js';
+import {
+  FIREBASE_VECTOR as FIREBASE,
+  firebaseExpression,
+  legacyExpression as expression,
+  LEGACY_SHA512_OF_PASSWORD as SHA512_VECTOR,
+  pbkdf2Expression,
+} from '../../../test/support/password-vectors.js';
 import { parseLegacyDigest, verifyLegacyDigest } from './legacy-digest.js';
 
 /** `Legacy` expressions (spec §10.3): parsing at import, and recomputing them at verification. */
 
-const expression = (algorithm: unknown, args: unknown, expected: unknown): string => JSON.stringify([algorithm, args, expected]);
 
 /** The RequestError `action` throws; fails the test if it throws nothing or something else. */
 function caught(action: () => unknown): RequestError {
@@ -26,43 +32,7 @@ function expectRejected(text: string, code: ErrorCode, status = 400): RequestErr
 
 const md5 = (input: string): string => createHash('md5').update(input, 'utf8').digest('hex');
 
-// Spec §10.3 test vector: sha512 of `password`.
-const SHA512_VECTOR = expression(
-  'sha512',
-  ['@'],
-  'b109f3bbbc244eb82441917ed06d618b9008dd09b3befd1b5e07394c706a8bb980b1d7785e5976ec049b46df5f1326af5a2ea6d103fd07c95385ffab0cacbc86',
-);
-
-interface FirebaseFields {
-  salt: string;
-  signerKey: string;
-  saltSeparator: string;
-  rounds: string;
-  memCost: string;
-  password: string;
-  hash: string;
-}
-
-// The public Firebase scrypt test vector (firebase/scrypt README).
-const FIREBASE: Readonly<FirebaseFields> = {
-  signerKey: 'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==',
-  saltSeparator: 'Bw==',
-  rounds: '8',
-  memCost: '14',
-  password: 'user1password',
-  salt: '42xEC+ixf3L2lw==',
-  hash: 'lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==',
-};
-
-const firebaseExpression = (fields: Partial<FirebaseFields> = {}): string => {
-  const { salt, signerKey, saltSeparator, rounds, memCost, hash } = { ...FIREBASE, ...fields };
-  return expression('firebase-scrypt', [salt, signerKey, saltSeparator, rounds, memCost, '@'], hash);
-};
-
 const toUrlSafe = (base64: string): string => base64.replace(/\+/g, '-').replace(/\//g, '_');
-
-const pbkdf2Expression = (salt: string, iterations: string, keyLength: string, digest: string, expected = 'ab', name = 'pbkdf2'): string =>
-  expression(name, [salt, iterations, keyLength, digest, '@'], expected);
 
 describe('verifyLegacyDigest', () => {
   describe('generic digests', () => {
