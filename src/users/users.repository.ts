@@ -212,9 +212,13 @@ export class UsersRepository {
       conditions.push(`(created_at, id) < ('epoch'::timestamptz + $${params.length - 1} * interval '1 millisecond', $${params.length})`);
     }
     params.push(limit, offset);
+    // The page is cut in a subquery first: PostgreSQL computes the select list (with its identities
+    // subquery) for every row OFFSET skips, which at page 2000 meant 40,000 pointless lookups.
     const rows = await this.runSearch<Record<string, unknown>>(
-      `SELECT ${this.selectList} FROM users WHERE ${conditions.join(' AND ')}
-       ORDER BY created_at DESC, id DESC LIMIT $${params.length - 1} OFFSET $${params.length}`,
+      `SELECT ${this.selectList} FROM (
+         SELECT * FROM users WHERE ${conditions.join(' AND ')}
+         ORDER BY created_at DESC, id DESC LIMIT $${params.length - 1} OFFSET $${params.length}
+       ) AS users ORDER BY created_at DESC, id DESC`,
       params,
     );
     return rows.map((row) => this.hydrate(row));

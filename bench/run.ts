@@ -1,0 +1,484 @@
+/**
+ * One benchmark run: PostgreSQL (embedded, or DATABASE_URL), migrations, seeding, query plans, the
+ * production build of Roster and the raw baseline side by side, autocannon scenarios, and the report
+ * (terminal table, bench/results/<timestamp>-<users>.json, bench/RESULTS.md).
+ *
+ *   npm run bench -- --users 1000000 --logs 10000000 [--duration 10] [--runs 3] [--data-dir DIR]
+ */
+import autocannon from 'autocannon';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { BENCH_DIR, type EmbeddedDatabase, formatDuration, log, median, migrate, numberOption, ROOT, startEmbedded } from './common.js';
+import { datasetLabel, explainScenarios, type PlanCheck } from './explain.js';
+import { type BenchReport, type MemoryFigures, type RunFigures, scenarioTable, type ScenarioResult, type ServerFigures, updateResultsFile } from './report.js';
+import { collectSamples, DEFAULT_LOG_KEY, type Samples } from './samples.js';
+import { buildScenarios, PASSWORD, type Scenario } from './scenarios.js';
+import { removeBenchmarkWrites, seed } from './seed.js';
+
+const USAGE = `npm run bench -- [options]
+  --users N              users to seed (default 100000)
+  --logs N               log rows to seed (default 10 × users)
+  --duration S           seconds per autocannon run (default 10)
+  --runs N               runs per scenario and server; medians are reported (default 3)
+  --warmup S             warm-up seconds per scenario and server before the runs (default 2)
+  --connections N        concurrent connections (default 10)
+  --point-connections N  connections of the second point-read scenario (default 50)
+  --scenarios a,b        only these scenarios (get-user, get-user-50, list-first-page, list-deep-page,
+                         list-deep-cursor, search-like, search-email-exact, logs-by-user, logs-by-key,
+                         create-user, mixed)
+  --log-key KEY          key of the logs-by-key scenario (default ${DEFAULT_LOG_KEY})
+  --data-dir DIR         keep the embedded cluster here and reuse its seeded data next time
+                         (default: a temporary folder, deleted afterwards)
+  --ephemeral            embedded PostgreSQL without fsync (faster seeding, less realistic writes)
+  --reseed               empty users/logs first even if they hold data the bench did not seed
+  --no-results-md        do not touch bench/RESULTS.md
+  DATABASE_URL           use this PostgreSQL instead of an embedded one`;
+
+interface Options {
+  users: number;
+  logs: number;
+  duration: number;
+  runs: number;
+  warmup: number;
+  connections: number;
+  pointConnections: number;
+  scenarios?: string[];
+  logKey: string;
+  dataDir?: string;
+  ephemeral: boolean;
+  reseed: boolean;
+  resultsMd: boolean;
+}
+
+function parseOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      users: { type: 'string' },
+      logs: { type: 'string' },
+      duration: { type: 'string' },
+      runs: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      'point-connections': { type: 'string' },
+      scenarios: { type: 'string' },
+      'log-key': { type: 'string' },
+      'data-dir': { type: 'string' },
+      ephemeral: { type: 'boolean', default: false },
+      reseed: { type: 'boolean', default: false },
+      'no-results-md': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const users = numberOption(values.users, 100_000, 'users');
+  return {
+    users,
+    logs: numberOption(values.logs, users * 10, 'logs'),
+    duration: numberOption(values.duration, 10, 'duration'),
+    runs: Math.max(1, numberOption(values.runs, 3, 'runs')),
+    warmup: numberOption(values.warmup, 2, 'warmup'),
+    connections: Math.max(1, numberOption(values.connections, 10, 'connections')),
+    pointConnections: Math.max(1, numberOption(values['point-connections'], 50, 'point-connections')),
+    scenarios: values.scenarios?.split(',').map((name) => name.trim()).filter(Boolean),
+    logKey: values['log-key'] ?? DEFAULT_LOG_KEY,
+    dataDir: values['data-dir'],
+    ephemeral: values.ephemeral,
+    reseed: values.reseed,
+    resultsMd: !values['no-results-md'],
+  };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A child process (Roster or the raw server) with its last output lines kept for error messages. */
+class Service {
+  private readonly output: string[] = [];
+  private exited = false;
+
+  private constructor(
+    readonly name: string,
+    readonly baseUrl: string,
+    readonly child: ChildProcess,
+  ) {
+    const keep = (chunk: Buffer): void => {
+      this.output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      if (this.output.length > 200) this.output.splice(0, this.output.length - 200);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    child.once('exit', () => {
+      this.exited = true;
+    });
+  }
+
+  static async start(name: string, script: string, env: Record<string, string>): Promise<Service> {
+    const port = await freePort();
+    const child = spawn(process.execPath, [script], {
+      cwd: ROOT,
+      env: { ...process.env, ...env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const service = new Service(name, `http://127.0.0.1:${port}`, child);
+    await service.waitUntilReady();
+    return service;
+  }
+
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+
+  /** Recent output, for an error message. */
+  tail(lines = 30): string {
+    return this.output.slice(-lines).join('\n');
+  }
+
+  private async waitUntilReady(timeoutMs = 120_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.exited) throw new Error(`${this.name} exited before it was ready:\n${this.tail()}`);
+      try {
+        const response = await fetch(`${this.baseUrl}/api/status`);
+        if (response.status === 204) return;
+      } catch {
+        // not listening yet
+      }
+      await sleep(200);
+    }
+    throw new Error(`${this.name} was not ready after ${timeoutMs / 1000} s:\n${this.tail()}`);
+  }
+
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/** Samples a process's resident set every 200 ms, after resetting the kernel's peak (VmHWM) when allowed. */
+class RssSampler {
+  private peakKiB = 0;
+  private timer?: NodeJS.Timeout;
+  private hwmReset = false;
+
+  constructor(private readonly pid: number) {}
+
+  private async status(): Promise<{ rss: number; hwm: number }> {
+    const text = await readFile(`/proc/${this.pid}/status`, 'utf8');
+    const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
+    return { rss: field('VmRSS'), hwm: field('VmHWM') };
+  }
+
+  async start(): Promise<void> {
+    try {
+      // "5" resets the peak resident set size (proc(5), clear_refs); needs the same user or root.
+      await writeFile(`/proc/${this.pid}/clear_refs`, '5');
+      this.hwmReset = true;
+    } catch {
+      this.hwmReset = false;
+    }
+    this.timer = setInterval(() => {
+      this.status()
+        .then(({ rss }) => {
+          this.peakKiB = Math.max(this.peakKiB, rss);
+        })
+        .catch(() => undefined);
+    }, 200);
+  }
+
+  async stop(): Promise<MemoryFigures> {
+    clearInterval(this.timer);
+    const { rss, hwm } = await this.status();
+    this.peakKiB = Math.max(this.peakKiB, rss);
+    const mb = (kib: number) => (kib * 1024) / 1e6;
+    return { sampledPeakMB: mb(this.peakKiB), hwmMB: mb(hwm), hwmResetBeforeLoad: this.hwmReset };
+  }
+}
+
+async function fetchToken(roster: Service, clientId: string, clientSecret: string): Promise<string> {
+  const response = await fetch(`${roster.baseUrl}/oidc/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: clientSecret,
+      resource: 'https://default.logto.app/api',
+      scope: 'all',
+    }).toString(),
+  });
+  const body = (await response.json()) as { access_token?: string };
+  if (!response.ok || !body.access_token) throw new Error(`token request failed with ${response.status}: ${JSON.stringify(body)}`);
+  return body.access_token;
+}
+
+/**
+ * One request of every read scenario on both servers before any load: each must answer 200, and both
+ * must report the same `Total-Number`, or the comparison would be between different work.
+ */
+async function smokeTest(roster: Service, raw: Service, token: string, samples: Samples): Promise<void> {
+  const paths = [
+    `/api/users/${samples.userIds[0]}`,
+    '/api/users?page=1&page_size=20',
+    '/api/users?page=2000&page_size=20',
+    `/api/users?cursor=${samples.deepCursor}&page_size=20`,
+    `/api/users?search=${encodeURIComponent(`%${samples.term}%`)}`,
+    `/api/users?search.primaryEmail=${encodeURIComponent(samples.emails[0])}&mode.primaryEmail=exact`,
+    `/api/logs?userId=${samples.logUserIds[0]}`,
+    `/api/logs?logKey=${encodeURIComponent(samples.logKey)}`,
+  ];
+  for (const path of paths) {
+    const answers = await Promise.all(
+      [roster, raw].map(async (service) => {
+        const response = await fetch(`${service.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+        const body = await response.text();
+        if (response.status !== 200) throw new Error(`${service.name} answered ${response.status} to GET ${path}: ${body.slice(0, 300)}`);
+        return { total: response.headers.get('total-number'), items: Array.isArray(JSON.parse(body)) ? (JSON.parse(body) as unknown[]).length : 1 };
+      }),
+    );
+    const [fromRoster, fromRaw] = answers;
+    if (fromRoster.total !== fromRaw.total || fromRoster.items !== fromRaw.items) {
+      log(`warning: GET ${path}: Roster says ${fromRoster.items} items of ${fromRoster.total}, raw ${fromRaw.items} of ${fromRaw.total}`);
+    }
+  }
+  for (const service of [roster, raw]) {
+    const response = await fetch(`${service.baseUrl}/api/users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ username: `bench_smoke_${randomBytes(4).toString('hex')}`, password: PASSWORD }),
+    });
+    if (response.status !== 200) throw new Error(`${service.name} answered ${response.status} to POST /api/users: ${(await response.text()).slice(0, 300)}`);
+  }
+}
+
+function figures(result: autocannon.Result): RunFigures {
+  return {
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    requests: result['2xx'] + result.non2xx,
+    statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count])),
+  };
+}
+
+function summarise(runs: RunFigures[]): ServerFigures {
+  return {
+    runs,
+    median: {
+      requestsPerSecond: median(runs.map((run) => run.requestsPerSecond)),
+      p50: median(runs.map((run) => run.p50)),
+      p99: median(runs.map((run) => run.p99)),
+    },
+    errors: runs.reduce((sum, run) => sum + run.errors, 0),
+    non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
+  };
+}
+
+async function load(service: Service, scenario: Scenario, token: string, duration: number): Promise<autocannon.Result> {
+  return autocannon({
+    url: service.baseUrl,
+    connections: scenario.connections,
+    duration,
+    timeout: 30,
+    headers: { authorization: `Bearer ${token}` },
+    requests: scenario.requests(),
+  });
+}
+
+function machineInfo(): BenchReport['machine'] {
+  const cpus = os.cpus();
+  return {
+    cores: os.availableParallelism(),
+    memoryGiB: os.totalmem() / 1024 ** 3,
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    kernel: os.release(),
+  };
+}
+
+async function postgresInfo(client: pg.Client): Promise<{ version: string; settings: Record<string, string> }> {
+  const { rows } = await client.query<{ version: string }>('SELECT version()');
+  const names = ['shared_buffers', 'work_mem', 'effective_cache_size', 'max_connections', 'fsync', 'synchronous_commit', 'jit'];
+  const { rows: settings } = await client.query<{ name: string; setting: string }>(
+    `SELECT name, current_setting(name) AS setting FROM pg_settings WHERE name = ANY($1::text[]) ORDER BY name`,
+    [names],
+  );
+  return { version: rows[0].version.replace(/ on .*/, ''), settings: Object.fromEntries(settings.map((row) => [row.name, row.setting])) };
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  const startedAt = new Date();
+  const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
+  for (const file of ['dist/src/main.js', 'bench/dist/raw-server.js']) {
+    if (!existsSync(join(ROOT, file))) throw new Error(`${file} is missing: run "npm run bench" (it builds first)`);
+  }
+
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanUp = async (): Promise<void> => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => log(`cleanup failed: ${String(error)}`));
+    cleanups.length = 0;
+  };
+  process.once('SIGINT', () => {
+    log('interrupted; stopping');
+    void cleanUp().then(() => process.exit(130));
+  });
+
+  try {
+    let url = process.env.DATABASE_URL;
+    let embedded: EmbeddedDatabase | undefined;
+    if (!url) {
+      const dataDir = options.dataDir ?? (await mkdtemp(join(os.tmpdir(), 'roster-bench-')));
+      if (!options.dataDir) cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+      embedded = await startEmbedded(dataDir, options.ephemeral);
+      cleanups.push(() => embedded!.stop());
+      url = embedded.url;
+      log(`embedded PostgreSQL, data in ${dataDir}${options.dataDir ? ' (kept)' : ' (temporary)'}`);
+    }
+    const applied = await migrate(url);
+    if (applied.length > 0) log(`applied migrations: ${applied.join(', ')}`);
+    const seedReport = await seed(url, { users: options.users, logs: options.logs, reseed: options.reseed });
+
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    cleanups.push(() => client.end());
+    const postgres = await postgresInfo(client);
+    const samples = await collectSamples(client, options.users, options.logKey);
+    log(`samples: term "%${samples.term}%" matches ${samples.termMatches} users; ${samples.logKey} has ${samples.logKeyRows} rows`);
+    const plans: Record<string, PlanCheck> = await explainScenarios(client, samples, datasetLabel(options.users, options.logs));
+    // Whatever the run writes (users created, log rows) is removed at the end, so a reused cluster stays as seeded.
+    cleanups.push(async () => {
+      const removed = await removeBenchmarkWrites(client);
+      log(`removed ${removed.users} users and ${removed.logs} log rows written by the run`);
+    });
+
+    const clientId = 'roster-bench';
+    const clientSecret = randomBytes(24).toString('base64url');
+    const roster = await Service.start('Roster', 'dist/src/main.js', {
+      DATABASE_URL: url,
+      BOOTSTRAP_CLIENT_ID: clientId,
+      BOOTSTRAP_CLIENT_SECRET: clientSecret,
+      LOG_LEVEL: 'warn',
+    });
+    cleanups.push(() => roster.stop());
+    const raw = await Service.start('raw', 'bench/dist/raw-server.js', { DATABASE_URL: url });
+    cleanups.push(() => raw.stop());
+    log(`Roster on ${roster.baseUrl} (pid ${roster.pid}), raw baseline on ${raw.baseUrl} (pid ${raw.pid})`);
+
+    await smokeTest(roster, raw, await fetchToken(roster, clientId, clientSecret), samples);
+
+    const all = buildScenarios(samples, { connections: options.connections, pointConnections: options.pointConnections });
+    const unknown = options.scenarios?.filter((name) => !all.some((scenario) => scenario.name === name)) ?? [];
+    if (unknown.length > 0) throw new Error(`unknown scenarios: ${unknown.join(', ')}`);
+    const scenarios = options.scenarios ? all.filter((scenario) => options.scenarios!.includes(scenario.name)) : all;
+    const perScenarioSeconds = 2 * (options.warmup + options.runs * options.duration);
+    log(`${scenarios.length} scenarios × 2 servers × ${options.runs} runs × ${options.duration} s: about ${formatDuration(scenarios.length * perScenarioSeconds * 1000)}`);
+
+    const results: ScenarioResult[] = [];
+    const memory: BenchReport['memory'] = {};
+    for (const scenario of scenarios) {
+      // A fresh token per scenario: a long run outlives a token's hour.
+      const token = await fetchToken(roster, clientId, clientSecret);
+      const services = [roster, raw];
+      if (options.warmup > 0) for (const service of services) await load(service, scenario, token, options.warmup);
+      const samplers = scenario.name === 'mixed' ? services.map((service) => new RssSampler(service.pid)) : [];
+      for (const sampler of samplers) await sampler.start();
+      const runs: Record<string, RunFigures[]> = { Roster: [], raw: [] };
+      for (let run = 0; run < options.runs; run += 1) {
+        for (const service of services) {
+          const result = figures(await load(service, scenario, token, options.duration));
+          runs[service.name].push(result);
+          log(
+            `${scenario.name.padEnd(18)} ${service.name.padEnd(6)} run ${run + 1}/${options.runs}: ${Math.round(result.requestsPerSecond)} req/s, ` +
+              `p50 ${result.p50} ms, p99 ${result.p99} ms${result.errors + result.non2xx > 0 ? `, ${result.errors} errors, ${result.non2xx} non-2xx ${JSON.stringify(result.statusCodes)}` : ''}`,
+          );
+        }
+      }
+      if (samplers.length > 0) {
+        memory.roster = await samplers[0].stop();
+        memory.raw = await samplers[1].stop();
+      }
+      const roster_ = summarise(runs.Roster);
+      const raw_ = summarise(runs.raw);
+      results.push({
+        name: scenario.name,
+        title: scenario.title,
+        connections: scenario.connections,
+        target: scenario.target,
+        roster: roster_,
+        raw: raw_,
+        ratio: roster_.median.requestsPerSecond / raw_.median.requestsPerSecond,
+      });
+    }
+
+    const report: BenchReport = {
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      command,
+      options: { ...options },
+      machine: machineInfo(),
+      node: process.version,
+      postgres: { ...postgres, embedded: embedded !== undefined },
+      dataset: { users: options.users, logs: options.logs, identities: seedReport.identities },
+      seed: seedReport,
+      samples: {
+        term: samples.term,
+        termMatches: samples.termMatches,
+        logKey: samples.logKey,
+        logKeyRows: samples.logKeyRows,
+        userIds: samples.userIds.length,
+        emails: samples.emails.length,
+        logUserIds: samples.logUserIds.length,
+      },
+      plans,
+      scenarios: results,
+      memory,
+    };
+    const resultsDir = join(BENCH_DIR, 'results');
+    await mkdir(resultsDir, { recursive: true });
+    const jsonFile = join(resultsDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}-${options.users}.json`);
+    await writeFile(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(`\n${scenarioTable(report)}\n\n`);
+    if (memory.roster) {
+      process.stdout.write(`Roster peak RSS under the mixed load: ${Math.max(memory.roster.hwmMB, memory.roster.sampledPeakMB).toFixed(1)} MB\n`);
+    }
+    log(`results: ${jsonFile}`);
+    if (options.resultsMd) {
+      await updateResultsFile(join(BENCH_DIR, 'RESULTS.md'), report);
+      log('updated bench/RESULTS.md');
+    }
+  } finally {
+    await cleanUp();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
