@@ -3,6 +3,7 @@ import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adap
 import { Injectable } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { RequestError } from '../common/errors/request-error.js';
+import { queryPrepared } from '../database/prepared-statements.js';
 import { User } from './user.entity.js';
 
 /** Columns a client may write through some route; everything else is set by the database or the service. */
@@ -86,7 +87,7 @@ export class UsersRepository {
   }
 
   async findById(id: string): Promise<User | null> {
-    const rows: Record<string, unknown>[] = await this.manager.query(`SELECT ${this.selectList} FROM users WHERE id = $1`, [id]);
+    const rows = await queryPrepared<Record<string, unknown>>(this.txHost, 'users_find_by_id', `SELECT ${this.selectList} FROM users WHERE id = $1`, [id]);
     return rows[0] ? this.hydrate(rows[0]) : null;
   }
 
@@ -113,7 +114,7 @@ export class UsersRepository {
   }
 
   async existsById(id: string): Promise<boolean> {
-    const rows: unknown[] = await this.manager.query('SELECT 1 FROM users WHERE id = $1', [id]);
+    const rows = await queryPrepared(this.txHost, 'users_exists_by_id', 'SELECT 1 FROM users WHERE id = $1', [id]);
     return rows.length > 0;
   }
 
@@ -214,19 +215,25 @@ export class UsersRepository {
     params.push(limit, offset);
     // The page is cut in a subquery first: PostgreSQL computes the select list (with its identities
     // subquery) for every row OFFSET skips, which at page 2000 meant 40,000 pointless lookups.
-    const rows = await this.runSearch<Record<string, unknown>>(
-      `SELECT ${this.selectList} FROM (
+    const text = `SELECT ${this.selectList} FROM (
          SELECT * FROM users WHERE ${conditions.join(' AND ')}
          ORDER BY created_at DESC, id DESC LIMIT $${params.length - 1} OFFSET $${params.length}
-       ) AS users ORDER BY created_at DESC, id DESC`,
-      params,
-    );
+       ) AS users ORDER BY created_at DESC, id DESC`;
+    // Unfiltered pages have one fixed text (per paging style): worth preparing. Searches vary.
+    const rows = condition
+      ? await this.runSearch<Record<string, unknown>>(text, params)
+      : await queryPrepared<Record<string, unknown>>(this.txHost, after ? 'users_page_after' : 'users_page', text, params);
     return rows.map((row) => this.hydrate(row));
   }
 
   /** The exact number of users, from the trigger-maintained counter: no table scan. */
   async countAll(): Promise<number> {
-    const rows = await this.manager.query<{ total: string }[]>(`SELECT sum(count) AS total FROM row_counts WHERE table_name = 'users'`);
+    const rows = await queryPrepared<{ total: string }>(
+      this.txHost,
+      'users_count_all',
+      `SELECT sum(count) AS total FROM row_counts WHERE table_name = 'users'`,
+      [],
+    );
     return Number(rows[0]?.total ?? 0);
   }
 

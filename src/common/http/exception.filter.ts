@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import pg from 'pg';
 import { QueryFailedError } from 'typeorm';
 import { RequestError } from '../errors/request-error.js';
 import { MalformedJsonError } from './json-body.js';
@@ -44,8 +45,14 @@ function isDatabaseUnavailable(error: unknown): boolean {
   return error instanceof Error && DISCONNECT_MESSAGES.test(error.message);
 }
 
-function fromDatabaseError(error: QueryFailedError): RequestError | undefined {
-  const { code, constraint } = error.driverError as DriverError;
+/** PostgreSQL's error, whether TypeORM wrapped it or it came from the pool directly (prepared reads). */
+function driverErrorOf(exception: unknown): DriverError | undefined {
+  if (exception instanceof QueryFailedError) return exception.driverError as DriverError;
+  if (exception instanceof pg.DatabaseError) return exception;
+  return undefined;
+}
+
+function fromDatabaseError({ code, constraint }: DriverError): RequestError | undefined {
   const isConstraintViolation = code === UNIQUE_VIOLATION || code === FOREIGN_KEY_VIOLATION;
   if (isConstraintViolation && constraint && CONSTRAINT_VIOLATIONS[constraint]) return new RequestError(CONSTRAINT_VIOLATIONS[constraint]);
   if (code === '22001') return new RequestError('entity.value_too_long');
@@ -93,12 +100,9 @@ const logger = new Logger('Errors');
  */
 export function toErrorResponse(exception: unknown): ErrorResponse {
   if (exception instanceof MalformedJsonError) return { status: exception.status, body: { message: exception.message } };
+  const driverError = driverErrorOf(exception);
   const requestError =
-    exception instanceof RequestError
-      ? exception
-      : exception instanceof QueryFailedError
-        ? fromDatabaseError(exception as QueryFailedError)
-        : fromFrameworkError(exception);
+    exception instanceof RequestError ? exception : driverError ? fromDatabaseError(driverError) : fromFrameworkError(exception);
   if (requestError) return { status: requestError.status, body: requestError.toBody(), headers: requestError.headers };
   if (isDatabaseUnavailable(exception)) {
     logger.warn(`database unavailable: ${exception instanceof Error ? exception.message : String(exception)}`);
