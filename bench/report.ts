@@ -1,7 +1,7 @@
-/** Markdown for the terminal and for bench/RESULTS.md (one section per data set size). */
+/** Markdown for the terminal and for bench/RESULTS.md (one section per data set size, and the Passwords section). */
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { formatCount, formatDuration } from './common.js';
+import { type CpuFigures, formatCount, formatDuration, type MachineInfo, median } from './common.js';
 import type { PlanCheck } from './explain.js';
 import type { Target } from './scenarios.js';
 import type { SeedReport } from './seed.js';
@@ -48,7 +48,7 @@ export interface BenchReport {
   finishedAt: string;
   command: string;
   options: Record<string, unknown>;
-  machine: { cores: number; memoryGiB: number; cpu: string; kernel: string };
+  machine: MachineInfo;
   node: string;
   postgres: { version: string; settings: Record<string, string>; embedded: boolean };
   dataset: { users: number; logs: number; identities?: number };
@@ -136,7 +136,6 @@ export function resultsSection(report: BenchReport): string {
     .map(([name, value]) => `${name}=${value}`)
     .join(', ');
   return [
-    `<!-- bench-section users=${dataset.users} logs=${dataset.logs} -->`,
     `## ${formatCount(dataset.users)} users, ${formatCount(dataset.logs)} log rows`,
     '',
     `Run ${report.startedAt} → ${report.finishedAt}: \`${report.command}\``,
@@ -157,14 +156,211 @@ export function resultsSection(report: BenchReport): string {
     'Query plans (`bench/plans/`, EXPLAIN ANALYZE of the SQL each read scenario runs):',
     '',
     ...planLines.map((line) => `- ${line}`),
+  ].join('\n');
+}
+
+// --- Passwords (bench/passwords.ts) ------------------------------------------------------------
+
+/** Argon2i hashes in the bench process, `threadPoolSize` in flight, for one `--duration`. */
+export interface HashRateRun {
+  hashes: number;
+  seconds: number;
+  hashesPerSecond: number;
+  /** Milliseconds from a hash's call to its result (queueing for a thread included). */
+  p50: number;
+  p99: number;
+}
+
+/** Roster's event-loop delay over one measurement (bench/eld-probe.ts), milliseconds beyond the probe's timer. */
+export interface EventLoopFigures {
+  p50: number;
+  p99: number;
+  max: number;
+  mean: number;
+  samples: number;
+  resolutionMs: number;
+}
+
+export interface PasswordReport {
+  startedAt: string;
+  finishedAt: string;
+  command: string;
+  options: Record<string, unknown>;
+  machine: MachineInfo;
+  node: string;
+  postgres: { version: string; settings: Record<string, string>; embedded: boolean };
+  /** `os.loadavg()` before the bench started anything, and at its end (other work on the machine skews the figures). */
+  loadAverage: { before: number[]; after: number[] };
+  dataset: { users: number; logs: number };
+  seed: SeedReport;
+  /** libuv's thread pool size of the bench process and of Roster (`UV_THREADPOOL_SIZE`, default 4): the raw hashes in flight. */
+  threadPoolSize: number;
+  /** The parameters of the PHC string Roster's `hashPassword` produced, e.g. `$argon2i$v=19$m=8192,t=8,p=1`. */
+  hashParameters: string;
+  /** Median duration of one hash with nothing else in flight, ms: what a create would block the event loop for if it hashed there. */
+  singleHashMs: number;
+  /** Each measurement also has, per run, Roster's event-loop delay and the cores used (by Roster, the bench process, the machine). */
+  raw: { runs: HashRateRun[]; median: { hashesPerSecond: number; p50: number; p99: number }; eventLoop: EventLoopFigures[]; cpu: CpuFigures[] };
+  readsAlone: { reads: ServerFigures; eventLoop: EventLoopFigures[]; cpu: CpuFigures[] };
+  createsAlone: { creates: ServerFigures; eventLoop: EventLoopFigures[]; cpu: CpuFigures[] };
+  together: { reads: ServerFigures; creates: ServerFigures; eventLoop: EventLoopFigures[]; cpu: CpuFigures[] };
+  /** Creates per second (alone) ÷ raw hashes per second. */
+  ratio: number;
+  /**
+   * Creates per CPU-second of Roster ÷ hashes per CPU-second of the bench process (medians): the ratio
+   * with the CPU each actually got, which other work on a shared machine does not skew. Not the target's metric.
+   */
+  ratioPerCpuSecond: number;
+  ratioTarget: number;
+}
+
+function eventLoopText(runs: EventLoopFigures[]): string {
+  if (runs.length === 0) return 'n/a';
+  const middle = (pick: (figures: EventLoopFigures) => number) => median(runs.map(pick));
+  return `${fixed(middle((run) => run.p50))} / ${fixed(middle((run) => run.p99))} / ${fixed(middle((run) => run.max))}`;
+}
+
+/**
+ * Median cores used over the runs by Roster, PostgreSQL (n/a when not on this machine), the bench
+ * process, everything else (other work on a shared machine) and the whole machine.
+ */
+function cpuMedians(runs: CpuFigures[]): { roster: string; postgres: string; bench: string; other: string; machine: string } {
+  const middle = (pick: (figures: CpuFigures) => number) => fixed(median(runs.map(pick)), 2);
+  const other = (run: CpuFigures) => run.machine - Object.values(run.processes).reduce((sum, value) => sum + value, 0);
+  return {
+    roster: middle((run) => run.processes.Roster ?? Number.NaN),
+    postgres: middle((run) => run.processes.PostgreSQL ?? Number.NaN),
+    bench: middle((run) => run.processes.bench ?? Number.NaN),
+    other: middle((run) => Math.max(0, other(run))),
+    machine: middle((run) => run.machine),
+  };
+}
+
+function cpuText(runs: CpuFigures[]): string {
+  const { roster, postgres, bench, other, machine } = cpuMedians(runs);
+  return `${roster} / ${postgres} / ${bench} / ${other} / ${machine}`;
+}
+
+function errorCount(figures: ServerFigures): string {
+  return String(figures.errors + figures.non2xx);
+}
+
+export function passwordsTable(report: PasswordReport): string {
+  const { raw, readsAlone, createsAlone, together } = report;
+  const reads = `${String(report.options.readConnections)} connections`;
+  const creates = `${String(report.options.createConnections)} connections`;
+  const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [
+    '| measurement | load | throughput | p50 ms | p99 ms | Roster event-loop delay p50 / p99 / max ms | CPU cores: Roster / PostgreSQL / bench / other / machine | errors |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+    row([
+      'raw Argon2i hashes in the bench process (Roster idle)',
+      `${report.threadPoolSize} in flight`,
+      `${fixed(raw.median.hashesPerSecond)} hashes/s`,
+      fixed(raw.median.p50),
+      fixed(raw.median.p99),
+      eventLoopText(raw.eventLoop),
+      cpuText(raw.cpu),
+      '0',
+    ]),
+    row([
+      '`POST /api/users` with a password, alone',
+      creates,
+      `${fixed(createsAlone.creates.median.requestsPerSecond)} creates/s`,
+      fixed(createsAlone.creates.median.p50),
+      fixed(createsAlone.creates.median.p99),
+      eventLoopText(createsAlone.eventLoop),
+      cpuText(createsAlone.cpu),
+      errorCount(createsAlone.creates),
+    ]),
+    row([
+      '`GET /api/users/:id` alone',
+      reads,
+      `${formatCount(readsAlone.reads.median.requestsPerSecond)} req/s`,
+      fixed(readsAlone.reads.median.p50),
+      fixed(readsAlone.reads.median.p99),
+      eventLoopText(readsAlone.eventLoop),
+      cpuText(readsAlone.cpu),
+      errorCount(readsAlone.reads),
+    ]),
+    row([
+      '`GET /api/users/:id` while the creates run',
+      `${reads} + ${creates} of creates`,
+      `${formatCount(together.reads.median.requestsPerSecond)} req/s`,
+      fixed(together.reads.median.p50),
+      fixed(together.reads.median.p99),
+      eventLoopText(together.eventLoop),
+      cpuText(together.cpu),
+      errorCount(together.reads),
+    ]),
+    row([
+      '`POST /api/users` while the reads run',
+      `${creates} + ${reads} of reads`,
+      `${fixed(together.creates.median.requestsPerSecond)} creates/s`,
+      fixed(together.creates.median.p50),
+      fixed(together.creates.median.p99),
+      '(same load as above)',
+      '(same)',
+      errorCount(together.creates),
+    ]),
+  ].join('\n');
+}
+
+/** The verdict lines under the table. */
+export function passwordsSummary(report: PasswordReport): string[] {
+  const { readsAlone, together } = report;
+  const met = report.ratio >= report.ratioTarget;
+  const slower = together.reads.median.p99 / readsAlone.reads.median.p99;
+  const createsCpu = cpuMedians(report.createsAlone.cpu);
+  const rawCpu = cpuMedians(report.raw.cpu);
+  return [
+    `**Creates ÷ raw hash rate: ${fixed(report.ratio, 2)}** (${fixed(report.createsAlone.creates.median.requestsPerSecond)} creates/s ÷ ` +
+      `${fixed(report.raw.median.hashesPerSecond)} hashes/s; target ≥ ${report.ratioTarget} on 2 cores ${met ? '✅' : '❌'})`,
+    `Point reads while ${String(report.options.createConnections)} connections create users: p50 ${fixed(together.reads.median.p50)} ms, ` +
+      `p99 ${fixed(together.reads.median.p99)} ms (alone ${fixed(readsAlone.reads.median.p50)} / ${fixed(readsAlone.reads.median.p99)} ms, ` +
+      `×${fixed(slower, 1)} at p99), ${formatCount(together.reads.median.requestsPerSecond)} req/s (alone ${formatCount(readsAlone.reads.median.requestsPerSecond)})`,
+    `Per CPU-second (creates per Roster CPU-second ÷ hashes per bench-process CPU-second, which other work on the machine does ` +
+      `not skew; for reading the ratio, not the target): ${fixed(report.ratioPerCpuSecond, 2)}`,
+    `CPU during the creates alone (cores): Roster ${createsCpu.roster}, PostgreSQL ${createsCpu.postgres}, the bench process ` +
+      `${createsCpu.bench}, other work on the machine ${createsCpu.other}, all ${createsCpu.machine} of ${report.machine.cores}; ` +
+      `during the raw hashes the bench process used ${rawCpu.bench}, other work ${rawCpu.other}`,
+    `One hash alone takes ${fixed(report.singleHashMs)} ms of a core: had it run on the event loop, every create would have stalled ` +
+      `all requests that long (event-loop delay ≥ ${fixed(report.singleHashMs)} ms); the delay measured during the creates is in the table.`,
+  ];
+}
+
+export function passwordsSection(report: PasswordReport): string {
+  const { machine, postgres } = report;
+  const load = (values: number[]) => values.map((value) => value.toFixed(2)).join(' / ');
+  return [
+    '## Passwords',
     '',
-    '<!-- /bench-section -->',
+    `Run ${report.startedAt} → ${report.finishedAt}: \`${report.command}\``,
+    '',
+    `- Machine: ${machine.cores} cores (nproc; ${machine.cpu}), ${fixed(machine.memoryGiB)} GiB memory, Linux ${machine.kernel}; Node ${report.node}`,
+    `- PostgreSQL: ${postgres.version}${postgres.embedded ? ' (embedded, started by the bench)' : ''}`,
+    `- Load average (1 / 5 / 15 min) before the run ${load(report.loadAverage.before)}, after ${load(report.loadAverage.after)}` +
+      ' (the machine is shared: anything above 0 was other work competing for the cores)',
+    `- Data: ${formatCount(report.dataset.users)} users, ${formatCount(report.dataset.logs)} log rows; reads cycle over 1,000 seeded users`,
+    `- Hashing: Roster's own \`hashPassword\` from the build (\`${report.hashParameters}\`, @node-rs/argon2 on libuv's thread pool), ` +
+      `UV_THREADPOOL_SIZE ${report.threadPoolSize} in both the bench process and Roster`,
+    `- Each figure is the median of ${String(report.options.runs)} runs of ${String(report.options.duration)} s; a run measures, in turn, ` +
+      'the raw hash rate (Roster idle), the reads alone, the creates alone, then both loads at once. Event-loop delay: ' +
+      '`perf_hooks.monitorEventLoopDelay` preloaded into Roster (bench/eld-probe.ts), beyond its timer interval. CPU cores: CPU time ' +
+      'over wall time from /proc, for Roster, PostgreSQL (postmaster and backends), the bench process (autocannon, or the raw ' +
+      'hashing), other work on the machine (the rest) and the whole machine. Errors are socket errors, timeouts and non-2xx ' +
+      'answers summed over the runs.',
+    '',
+    passwordsTable(report),
+    '',
+    ...passwordsSummary(report).map((line) => `- ${line}`),
   ].join('\n');
 }
 
 const PREAMBLE = `# Roster benchmark results
 
 Written by \`npm run bench\` (bench/run.ts); a run replaces the section of its data set size and keeps the others.
+\`npm run bench:passwords\` (bench/passwords.ts) replaces the Passwords section at the end.
 Reproduce a section with the command shown in it, on a fresh clone: the run builds Roster, starts an
 embedded PostgreSQL, migrates, seeds the data set (bench/seed.ts) and measures.
 
@@ -178,16 +374,32 @@ embedded PostgreSQL, migrates, seeds the data set (bench/seed.ts) and measures.
   show them for reference.
 `;
 
-/** Replaces (or adds) this data set's section, keeping sections ordered by size. */
-export async function updateResultsFile(file: string, report: BenchReport): Promise<void> {
+const SECTION_PATTERN = /<!-- bench-section ([^>]*?) -->[\s\S]*?<!-- \/bench-section -->\n?/g;
+
+/** Data set sections (`users=N logs=M`) first, by size; then the others (`passwords`) by name. */
+function compareSections(a: string, b: string): number {
+  const size = (key: string) => /^users=(\d+) logs=(\d+)$/.exec(key);
+  const [sizeA, sizeB] = [size(a), size(b)];
+  if (sizeA && sizeB) return Number(sizeA[1]) - Number(sizeB[1]) || Number(sizeA[2]) - Number(sizeB[2]);
+  if (sizeA || sizeB) return sizeA ? -1 : 1;
+  return a.localeCompare(b);
+}
+
+/**
+ * Replaces (or adds) the section `key` of a results file (between `<!-- bench-section key -->` and
+ * `<!-- /bench-section -->`), keeping the preamble and every other section.
+ */
+export async function writeResultsSection(file: string, key: string, body: string): Promise<void> {
   const current = existsSync(file) ? await readFile(file, 'utf8') : PREAMBLE;
-  const sectionPattern = /<!-- bench-section users=(\d+) logs=(\d+) -->[\s\S]*?<!-- \/bench-section -->\n?/g;
-  const sections = new Map<string, { users: number; logs: number; text: string }>();
-  for (const match of current.matchAll(sectionPattern)) {
-    sections.set(`${match[1]}:${match[2]}`, { users: Number(match[1]), logs: Number(match[2]), text: match[0].trimEnd() });
-  }
-  const preamble = current.replace(sectionPattern, '').trimEnd();
-  sections.set(`${report.dataset.users}:${report.dataset.logs}`, { users: report.dataset.users, logs: report.dataset.logs, text: resultsSection(report) });
-  const ordered = [...sections.values()].sort((a, b) => a.users - b.users || a.logs - b.logs);
-  await writeFile(file, `${preamble}\n\n${ordered.map((section) => section.text).join('\n\n')}\n`);
+  const sections = new Map<string, string>();
+  for (const match of current.matchAll(SECTION_PATTERN)) sections.set(match[1], match[0].trimEnd());
+  const preamble = current.replace(SECTION_PATTERN, '').trimEnd();
+  sections.set(key, [`<!-- bench-section ${key} -->`, body.trimEnd(), '', '<!-- /bench-section -->'].join('\n'));
+  const ordered = [...sections.keys()].sort(compareSections).map((name) => sections.get(name)!);
+  await writeFile(file, `${preamble}\n\n${ordered.join('\n\n')}\n`);
+}
+
+/** Replaces (or adds) this data set's section. */
+export async function updateResultsFile(file: string, report: BenchReport): Promise<void> {
+  await writeResultsSection(file, `users=${report.dataset.users} logs=${report.dataset.logs}`, resultsSection(report));
 }

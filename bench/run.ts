@@ -5,21 +5,34 @@
  *
  *   npm run bench -- --users 1000000 --logs 10000000 [--duration 10] [--runs 3] [--data-dir DIR]
  */
-import autocannon from 'autocannon';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import os from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { BENCH_DIR, type EmbeddedDatabase, formatDuration, log, median, migrate, numberOption, ROOT, startEmbedded } from './common.js';
+import {
+  BENCH_DIR,
+  Cleanups,
+  describeRun,
+  figures,
+  formatDuration,
+  loadTest,
+  log,
+  machineInfo,
+  numberOption,
+  openDatabase,
+  postgresInfo,
+  ROOT,
+  Service,
+  startRoster,
+  summarise,
+  writeResultJson,
+} from './common.js';
 import { datasetLabel, explainScenarios, type PlanCheck } from './explain.js';
-import { type BenchReport, type MemoryFigures, type RunFigures, scenarioTable, type ScenarioResult, type ServerFigures, updateResultsFile } from './report.js';
+import { type BenchReport, type MemoryFigures, type RunFigures, scenarioTable, type ScenarioResult, updateResultsFile } from './report.js';
 import { collectSamples, DEFAULT_LOG_KEY, type Samples } from './samples.js';
-import { buildScenarios, PASSWORD, type Scenario } from './scenarios.js';
+import { buildScenarios, PASSWORD } from './scenarios.js';
 import { removeBenchmarkWrites, seed } from './seed.js';
 
 const USAGE = `npm run bench -- [options]
@@ -98,88 +111,6 @@ function parseOptions(): Options {
   };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** A child process (Roster or the raw server) with its last output lines kept for error messages. */
-class Service {
-  private readonly output: string[] = [];
-  private exited = false;
-
-  private constructor(
-    readonly name: string,
-    readonly baseUrl: string,
-    readonly child: ChildProcess,
-  ) {
-    const keep = (chunk: Buffer): void => {
-      this.output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      if (this.output.length > 200) this.output.splice(0, this.output.length - 200);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    child.once('exit', () => {
-      this.exited = true;
-    });
-  }
-
-  static async start(name: string, script: string, env: Record<string, string>): Promise<Service> {
-    const port = await freePort();
-    const child = spawn(process.execPath, [script], {
-      cwd: ROOT,
-      env: { ...process.env, ...env, PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const service = new Service(name, `http://127.0.0.1:${port}`, child);
-    await service.waitUntilReady();
-    return service;
-  }
-
-  get pid(): number {
-    return this.child.pid ?? 0;
-  }
-
-  /** Recent output, for an error message. */
-  tail(lines = 30): string {
-    return this.output.slice(-lines).join('\n');
-  }
-
-  private async waitUntilReady(timeoutMs = 120_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (this.exited) throw new Error(`${this.name} exited before it was ready:\n${this.tail()}`);
-      try {
-        const response = await fetch(`${this.baseUrl}/api/status`);
-        if (response.status === 204) return;
-      } catch {
-        // not listening yet
-      }
-      await sleep(200);
-    }
-    throw new Error(`${this.name} was not ready after ${timeoutMs / 1000} s:\n${this.tail()}`);
-  }
-
-  async stop(): Promise<void> {
-    if (this.exited) return;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
-  }
-}
-
 /** Samples a process's resident set every 200 ms, after resetting the kernel's peak (VmHWM) when allowed. */
 class RssSampler {
   private peakKiB = 0;
@@ -218,23 +149,6 @@ class RssSampler {
     const mb = (kib: number) => (kib * 1024) / 1e6;
     return { sampledPeakMB: mb(this.peakKiB), hwmMB: mb(hwm), hwmResetBeforeLoad: this.hwmReset };
   }
-}
-
-async function fetchToken(roster: Service, clientId: string, clientSecret: string): Promise<string> {
-  const response = await fetch(`${roster.baseUrl}/oidc/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: clientId,
-      client_secret: clientSecret,
-      resource: 'https://default.logto.app/api',
-      scope: 'all',
-    }).toString(),
-  });
-  const body = (await response.json()) as { access_token?: string };
-  if (!response.ok || !body.access_token) throw new Error(`token request failed with ${response.status}: ${JSON.stringify(body)}`);
-  return body.access_token;
 }
 
 /**
@@ -276,62 +190,6 @@ async function smokeTest(roster: Service, raw: Service, token: string, samples: 
   }
 }
 
-function figures(result: autocannon.Result): RunFigures {
-  return {
-    requestsPerSecond: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-    requests: result['2xx'] + result.non2xx,
-    statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count])),
-  };
-}
-
-function summarise(runs: RunFigures[]): ServerFigures {
-  return {
-    runs,
-    median: {
-      requestsPerSecond: median(runs.map((run) => run.requestsPerSecond)),
-      p50: median(runs.map((run) => run.p50)),
-      p99: median(runs.map((run) => run.p99)),
-    },
-    errors: runs.reduce((sum, run) => sum + run.errors, 0),
-    non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
-  };
-}
-
-async function load(service: Service, scenario: Scenario, token: string, duration: number): Promise<autocannon.Result> {
-  return autocannon({
-    url: service.baseUrl,
-    connections: scenario.connections,
-    duration,
-    timeout: 30,
-    headers: { authorization: `Bearer ${token}` },
-    requests: scenario.requests(),
-  });
-}
-
-function machineInfo(): BenchReport['machine'] {
-  const cpus = os.cpus();
-  return {
-    cores: os.availableParallelism(),
-    memoryGiB: os.totalmem() / 1024 ** 3,
-    cpu: cpus[0]?.model.trim() ?? 'unknown',
-    kernel: os.release(),
-  };
-}
-
-async function postgresInfo(client: pg.Client): Promise<{ version: string; settings: Record<string, string> }> {
-  const { rows } = await client.query<{ version: string }>('SELECT version()');
-  const names = ['shared_buffers', 'work_mem', 'effective_cache_size', 'max_connections', 'fsync', 'synchronous_commit', 'jit'];
-  const { rows: settings } = await client.query<{ name: string; setting: string }>(
-    `SELECT name, current_setting(name) AS setting FROM pg_settings WHERE name = ANY($1::text[]) ORDER BY name`,
-    [names],
-  );
-  return { version: rows[0].version.replace(/ on .*/, ''), settings: Object.fromEntries(settings.map((row) => [row.name, row.setting])) };
-}
-
 async function main(): Promise<void> {
   const options = parseOptions();
   const startedAt = new Date();
@@ -340,58 +198,30 @@ async function main(): Promise<void> {
     if (!existsSync(join(ROOT, file))) throw new Error(`${file} is missing: run "npm run bench" (it builds first)`);
   }
 
-  const cleanups: (() => Promise<void>)[] = [];
-  const cleanUp = async (): Promise<void> => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => log(`cleanup failed: ${String(error)}`));
-    cleanups.length = 0;
-  };
-  process.once('SIGINT', () => {
-    log('interrupted; stopping');
-    void cleanUp().then(() => process.exit(130));
-  });
-
+  const cleanups = new Cleanups();
   try {
-    let url = process.env.DATABASE_URL;
-    let embedded: EmbeddedDatabase | undefined;
-    if (!url) {
-      const dataDir = options.dataDir ?? (await mkdtemp(join(os.tmpdir(), 'roster-bench-')));
-      if (!options.dataDir) cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-      embedded = await startEmbedded(dataDir, options.ephemeral);
-      cleanups.push(() => embedded!.stop());
-      url = embedded.url;
-      log(`embedded PostgreSQL, data in ${dataDir}${options.dataDir ? ' (kept)' : ' (temporary)'}`);
-    }
-    const applied = await migrate(url);
-    if (applied.length > 0) log(`applied migrations: ${applied.join(', ')}`);
+    const { url, embedded } = await openDatabase(options, cleanups);
     const seedReport = await seed(url, { users: options.users, logs: options.logs, reseed: options.reseed });
 
     const client = new pg.Client({ connectionString: url });
     await client.connect();
-    cleanups.push(() => client.end());
+    cleanups.add(() => client.end());
     const postgres = await postgresInfo(client);
     const samples = await collectSamples(client, options.users, options.logKey);
     log(`samples: term "%${samples.term}%" matches ${samples.termMatches} users; ${samples.logKey} has ${samples.logKeyRows} rows`);
     const plans: Record<string, PlanCheck> = await explainScenarios(client, samples, datasetLabel(options.users, options.logs));
     // Whatever the run writes (users created, log rows) is removed at the end, so a reused cluster stays as seeded.
-    cleanups.push(async () => {
+    cleanups.add(async () => {
       const removed = await removeBenchmarkWrites(client);
       log(`removed ${removed.users} users and ${removed.logs} log rows written by the run`);
     });
 
-    const clientId = 'roster-bench';
-    const clientSecret = randomBytes(24).toString('base64url');
-    const roster = await Service.start('Roster', 'dist/src/main.js', {
-      DATABASE_URL: url,
-      BOOTSTRAP_CLIENT_ID: clientId,
-      BOOTSTRAP_CLIENT_SECRET: clientSecret,
-      LOG_LEVEL: 'warn',
-    });
-    cleanups.push(() => roster.stop());
+    const { service: roster, token: newToken } = await startRoster(url, cleanups);
     const raw = await Service.start('raw', 'bench/dist/raw-server.js', { DATABASE_URL: url });
-    cleanups.push(() => raw.stop());
+    cleanups.add(() => raw.stop());
     log(`Roster on ${roster.baseUrl} (pid ${roster.pid}), raw baseline on ${raw.baseUrl} (pid ${raw.pid})`);
 
-    await smokeTest(roster, raw, await fetchToken(roster, clientId, clientSecret), samples);
+    await smokeTest(roster, raw, await newToken(), samples);
 
     const all = buildScenarios(samples, { connections: options.connections, pointConnections: options.pointConnections });
     const unknown = options.scenarios?.filter((name) => !all.some((scenario) => scenario.name === name)) ?? [];
@@ -404,20 +234,19 @@ async function main(): Promise<void> {
     const memory: BenchReport['memory'] = {};
     for (const scenario of scenarios) {
       // A fresh token per scenario: a long run outlives a token's hour.
-      const token = await fetchToken(roster, clientId, clientSecret);
+      const token = await newToken();
       const services = [roster, raw];
-      if (options.warmup > 0) for (const service of services) await load(service, scenario, token, options.warmup);
+      const load = (service: Service, duration: number) =>
+        loadTest(service.baseUrl, { connections: scenario.connections, duration, token, requests: scenario.requests() });
+      if (options.warmup > 0) for (const service of services) await load(service, options.warmup);
       const samplers = scenario.name === 'mixed' ? services.map((service) => new RssSampler(service.pid)) : [];
       for (const sampler of samplers) await sampler.start();
       const runs: Record<string, RunFigures[]> = { Roster: [], raw: [] };
       for (let run = 0; run < options.runs; run += 1) {
         for (const service of services) {
-          const result = figures(await load(service, scenario, token, options.duration));
+          const result = figures(await load(service, options.duration));
           runs[service.name].push(result);
-          log(
-            `${scenario.name.padEnd(18)} ${service.name.padEnd(6)} run ${run + 1}/${options.runs}: ${Math.round(result.requestsPerSecond)} req/s, ` +
-              `p50 ${result.p50} ms, p99 ${result.p99} ms${result.errors + result.non2xx > 0 ? `, ${result.errors} errors, ${result.non2xx} non-2xx ${JSON.stringify(result.statusCodes)}` : ''}`,
-          );
+          log(`${scenario.name.padEnd(18)} ${service.name.padEnd(6)} run ${run + 1}/${options.runs}: ${describeRun(result)}`);
         }
       }
       if (samplers.length > 0) {
@@ -444,7 +273,7 @@ async function main(): Promise<void> {
       options: { ...options },
       machine: machineInfo(),
       node: process.version,
-      postgres: { ...postgres, embedded: embedded !== undefined },
+      postgres: { ...postgres, embedded },
       dataset: { users: options.users, logs: options.logs, identities: seedReport.identities },
       seed: seedReport,
       samples: {
@@ -460,10 +289,7 @@ async function main(): Promise<void> {
       scenarios: results,
       memory,
     };
-    const resultsDir = join(BENCH_DIR, 'results');
-    await mkdir(resultsDir, { recursive: true });
-    const jsonFile = join(resultsDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}-${options.users}.json`);
-    await writeFile(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
+    const jsonFile = await writeResultJson(startedAt, String(options.users), report);
     process.stdout.write(`\n${scenarioTable(report)}\n\n`);
     if (memory.roster) {
       process.stdout.write(`Roster peak RSS under the mixed load: ${Math.max(memory.roster.hwmMB, memory.roster.sampledPeakMB).toFixed(1)} MB\n`);
@@ -474,7 +300,7 @@ async function main(): Promise<void> {
       log('updated bench/RESULTS.md');
     }
   } finally {
-    await cleanUp();
+    await cleanups.run();
   }
 }
 

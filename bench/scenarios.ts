@@ -43,6 +43,23 @@ function usernames(): () => string {
   return () => `bench_${tag}_${counter++}`;
 }
 
+/** `GET /api/users/:id` over the sampled (seeded) users, in turn. */
+export function pointReadRequests(samples: Samples): autocannon.Request[] {
+  const next = cycle(samples.userIds);
+  return [get(() => `/api/users/${next()}`)];
+}
+
+/** `POST /api/users` with a unique username and a password (one Argon2i hash per request). */
+export function createUserRequests(): autocannon.Request[] {
+  return [json('POST', () => '/api/users', createBody())];
+}
+
+/** Bodies of `POST /api/users`: a fresh username each, with the password. */
+function createBody(): () => object {
+  const nextName = usernames();
+  return () => ({ username: nextName(), password: PASSWORD, name: 'Bench User' });
+}
+
 export interface ScenarioOptions {
   connections: number;
   pointConnections: number;
@@ -62,10 +79,6 @@ export function buildScenarios(samples: Samples, { connections, pointConnections
     const next = cycle(samples.logUserIds);
     return () => `/api/logs?userId=${encodeURIComponent(next())}`;
   };
-  const createBody = () => {
-    const nextName = usernames();
-    return () => ({ username: nextName(), password: PASSWORD, name: 'Bench User' });
-  };
 
   const scenarios: Scenario[] = [
     {
@@ -73,14 +86,14 @@ export function buildScenarios(samples: Samples, { connections, pointConnections
       title: 'GET /api/users/:id',
       connections,
       target: { kind: 'ratio', min: 0.6 },
-      requests: () => [get(userPath())],
+      requests: () => pointReadRequests(samples),
     },
     {
       name: 'get-user-50',
       title: `GET /api/users/:id (${pointConnections} connections)`,
       connections: pointConnections,
       target: { kind: 'ratio', min: 0.6 },
-      requests: () => [get(userPath())],
+      requests: () => pointReadRequests(samples),
     },
     {
       name: 'list-first-page',
@@ -135,7 +148,7 @@ export function buildScenarios(samples: Samples, { connections, pointConnections
       name: 'create-user',
       title: 'POST /api/users (with password: Argon2i)',
       connections,
-      requests: () => [json('POST', () => '/api/users', createBody())],
+      requests: () => createUserRequests(),
     },
     {
       name: 'mixed',

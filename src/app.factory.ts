@@ -1,8 +1,9 @@
 import { type LoggerService, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ClsService } from 'nestjs-cls';
 import { AppModule } from './app.module.js';
-import { answerFrameworkError, generateRequestId, registerBodyParsers, registerRequestHooks } from './common/http/fastify-setup.js';
+import { answerClientError, answerFrameworkError, generateRequestId, registerBodyParsers, registerRequestHooks } from './common/http/fastify-setup.js';
 import { BODY_LIMIT_BYTES } from './common/http/http-limits.js';
 import type { AppConfig } from './config/app-config.js';
 import { setupSwagger } from './openapi.js';
@@ -15,6 +16,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
     requestIdHeader: false,
     logger: false,
     frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, databaseUrl), adapter, {
     logger,
@@ -24,7 +26,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
   });
   const fastify = app.getHttpAdapter().getInstance();
   registerBodyParsers(fastify);
-  registerRequestHooks(fastify, logger);
+  registerRequestHooks(fastify, logger, app.get(ClsService));
   app.setGlobalPrefix('api', { exclude: [{ path: 'oidc/{*path}', method: RequestMethod.ALL }] });
   setupSwagger(app, config.endpoint);
   await app.init();

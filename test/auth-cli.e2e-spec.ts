@@ -2,6 +2,7 @@ import { decodeJwt } from 'jose';
 import { AUTH_ERROR_MESSAGES, callWithAuthorization, fetchAccessToken, type OidcErrorBody, postToken, type TokenResponseBody } from './support/auth.js';
 import { createApplication, type CreatedApplication, runCli, runCliJson } from './support/cli.js';
 import { MANAGEMENT_API_RESOURCE } from './support/clients.js';
+import { pollUntil } from './support/poll.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 
 /** What `applications:list` shows of an application: never its secret or hash. */
@@ -164,7 +165,8 @@ describe('applications CLI (npm run cli -- <command>)', () => {
 
       const denied = await postToken(server.baseUrl, tokenFields(created.id, created.secret, 'users:read'));
       expect({ status: denied.status, body: denied.body }).toEqual({ status: 400, body: INVALID_CLIENT });
-      const rejected = await callWithAuthorization(server.baseUrl, 'GET', '/api/users', `Bearer ${token}`);
+      // The server learns of the CLI's change within a second (documented).
+      const rejected = await pollUntil(() => callWithAuthorization(server.baseUrl, 'GET', '/api/users', `Bearer ${token}`), (response) => response.status === 401, 3000);
       expect({ status: rejected.status, body: rejected.body }).toEqual({
         status: 401,
         body: { code: 'auth.unauthorized', message: AUTH_ERROR_MESSAGES['auth.unauthorized'] },

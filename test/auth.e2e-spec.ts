@@ -24,6 +24,7 @@ import {
 } from './support/auth.js';
 import { createApplication, type CreatedApplication, runCliJson } from './support/cli.js';
 import { MANAGEMENT_API_RESOURCE, request, type RawResponse } from './support/clients.js';
+import { pollUntil } from './support/poll.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 
 let sequence = 0;
@@ -549,11 +550,14 @@ describe('authentication (applications, /oidc/token, the bearer guard)', () => {
       const token = await fetchAccessToken(server.baseUrl, app.id, app.secret);
       expect((await withToken(token, 'GET', '/api/users')).status).toBe(200);
 
+      // Documented: a replica learns of a change made elsewhere (here, by the CLI) within a second.
       await runCliJson(server, ['applications:disable', app.id]);
-      expectAuthError(await withToken(token, 'GET', '/api/users'), 401, 'auth.unauthorized');
+      const whileDisabled = await pollUntil(() => withToken(token, 'GET', '/api/users'), (response) => response.status === 401, 3000);
+      expectAuthError(whileDisabled, 401, 'auth.unauthorized');
 
       await runCliJson(server, ['applications:enable', app.id]);
-      expect((await withToken(token, 'GET', '/api/users')).status).toBe(200);
+      const reenabled = await pollUntil(() => withToken(token, 'GET', '/api/users'), (response) => response.status === 200, 3000);
+      expect(reenabled.status).toBe(200);
     });
   });
 

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { AUTH_ERROR_MESSAGES, callWithAuthorization, fetchAccessToken } from './support/auth.js';
 import { createApplication, runCliJson } from './support/cli.js';
 import { createSdk, MANAGEMENT_API_RESOURCE, request, type RawResponse, tokenFor } from './support/clients.js';
+import { pollUntil } from './support/poll.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { ERROR_MESSAGES, type ErrorBody, type User } from './support/wire.js';
 
@@ -146,16 +147,6 @@ async function walkWithCursor(server: TestServer, pairs: QueryPairs, pageSize: n
     path = next ? `${next.pathname}${next.search}` : undefined;
   }
   return walk;
-}
-
-/** Calls `attempt` until `done` holds or `timeoutMs` passed; returns the last result. */
-async function pollUntil<T>(attempt: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await attempt();
-    if (done(value) || Date.now() >= deadline) return value;
-    await pause(50);
-  }
 }
 
 /** A dedicated connection to the server's database, for holding locks across requests. */

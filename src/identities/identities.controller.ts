@@ -1,8 +1,10 @@
-import { Body, Controller, Delete, Get, Param, Put, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Put, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiQuery, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequireScope } from '../auth/auth.decorators.js';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator.js';
+import { RequestError } from '../common/errors/request-error.js';
+import { IdParam } from '../common/http/id-param.js';
 import { AllIdentitiesResponseDto, IdentityDto, IdentityResponseDto, PutIdentityDto } from './dto/identity.dto.js';
 import { UserResponseDto } from '../users/dto/user-response.dto.js';
 import type { LinkedIdentity } from '../users/user.entity.js';
@@ -10,7 +12,8 @@ import { toUserResponse } from '../users/user.mapper.js';
 import { UserIdParam } from '../users/user-id.param.js';
 import { IdentitiesService } from './identities.service.js';
 
-const TARGET = 'target';
+/** `user_identities.target` is varchar(256): a longer or NUL-holding target names no identity. */
+const TargetParam = (): ParameterDecorator => IdParam('target', 256, () => new RequestError('user.identity_not_exist'));
 const IDENTITIES_MAP_SCHEMA = { type: 'object', additionalProperties: { $ref: getSchemaPath(IdentityDto) } } as const;
 
 @ApiTags('User social identities')
@@ -25,7 +28,7 @@ export class IdentitiesController {
   @ApiQuery({ name: 'includeTokenSecret', required: false, description: 'Accepted for compatibility; no token secrets are stored.', schema: { type: 'string' } })
   @ApiOkResponse({ type: IdentityResponseDto })
   @ApiErrorResponses('entity.not_found', 'user.identity_not_exist')
-  async get(@UserIdParam() userId: string, @Param(TARGET) target: string): Promise<IdentityResponseDto> {
+  async get(@UserIdParam() userId: string, @TargetParam() target: string): Promise<IdentityResponseDto> {
     return { identity: await this.identitiesService.get(userId, target) };
   }
 
@@ -40,7 +43,7 @@ export class IdentitiesController {
   @ApiErrorResponses('guard.invalid_input', 'entity.not_found', 'user.identity_already_in_use', 'entity.value_too_long')
   async put(
     @UserIdParam() userId: string,
-    @Param(TARGET) target: string,
+    @TargetParam() target: string,
     @Body() body: PutIdentityDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Record<string, LinkedIdentity>> {
@@ -54,7 +57,7 @@ export class IdentitiesController {
   @ApiOperation({ summary: 'Unlink a social identity', description: 'Answers 200 with the whole updated user.' })
   @ApiOkResponse({ type: UserResponseDto })
   @ApiErrorResponses('entity.not_found', 'user.identity_not_exist')
-  async delete(@UserIdParam() userId: string, @Param(TARGET) target: string): Promise<UserResponseDto> {
+  async delete(@UserIdParam() userId: string, @TargetParam() target: string): Promise<UserResponseDto> {
     return toUserResponse(await this.identitiesService.unlink(userId, target));
   }
 

@@ -7,12 +7,19 @@ function invalidQuery(type: string): RequestError {
   return new RequestError('guard.invalid_input', { interpolation: { type } });
 }
 
+/**
+ * PostgreSQL's timestamptz runs from 4713 BC to 294276 AD. Bounds beyond it select the same rows as
+ * bounds at its ends, so they are clamped there rather than failing the query.
+ */
+const EARLIEST_MS = -210_000_000_000_000;
+const LATEST_MS = 9_000_000_000_000_000;
+
 /** Parsed like Logto: with `Number()`, so `""` is 0 and anything non-finite is a 400. */
 function parseTime(raw: string | undefined, name: 'start_time' | 'end_time'): number | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw);
   if (!Number.isFinite(value)) throw invalidQuery(name);
-  return value;
+  return Math.min(Math.max(value, EARLIEST_MS), LATEST_MS);
 }
 
 /**

@@ -25,6 +25,8 @@ export interface RawHttpResponse {
   text: string;
 }
 
+const RESPONSE_TIMEOUT_MS = 10_000;
+
 /**
  * Sends one request with Node's http client. Unlike fetch it keeps `..` and `%2F` in the path, lets
  * latin-1 characters through as raw bytes (invalid UTF-8 in the request line) and never touches the body.
@@ -35,13 +37,17 @@ export async function rawHttp(baseUrl: string, { method, path, headers = {}, bod
   if ((auth ?? path.startsWith('/api/')) && !('authorization' in outgoing)) outgoing.authorization = `Bearer ${await tokenFor(baseUrl)}`;
   if (body !== undefined) outgoing['content-length'] = String(body.length);
   return new Promise((resolve, reject) => {
-    const call = httpRequest({ hostname, port, method, path, headers: outgoing }, (response) => {
+    // A fresh connection each time: a socket the server closed after one request cannot leak into the next.
+    // Responses may legitimately carry big headers (a Link header repeats the query string four times).
+    const call = httpRequest({ hostname, port, method, path, headers: outgoing, agent: false, maxHeaderSize: 256 * 1024 }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString() }));
       response.on('error', reject);
     });
     call.on('error', reject);
+    // A request the server never answers is a finding too, not a stuck test run.
+    call.setTimeout(RESPONSE_TIMEOUT_MS, () => call.destroy(new Error(`no response to ${method} ${path.slice(0, 200)} within ${RESPONSE_TIMEOUT_MS} ms`)));
     call.end(body);
   });
 }

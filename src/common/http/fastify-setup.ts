@@ -1,7 +1,11 @@
 import type { LoggerService } from '@nestjs/common';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Duplex } from 'node:stream';
+import { RequestError } from '../errors/request-error.js';
 import { toErrorResponse } from './exception.filter.js';
 import { customAlphabet } from 'nanoid';
+import type { ClsService } from 'nestjs-cls';
+import type { RequestContextStore } from '../request-context.js';
 import { parseFormBody, parseJsonBody, UnparsableBody } from './json-body.js';
 
 const REQUEST_ID_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -48,13 +52,32 @@ export function answerFrameworkError(error: FastifyError, request: FastifyReques
 }
 
 /**
+ * Requests Node's HTTP parser rejects (bytes that are not HTTP, a request line or headers over
+ * 16 KB) never reach Fastify's routing; they still get a Logto-style body.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable) return;
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const failure = new RequestError(tooLarge ? 'request.header_fields_too_large' : 'request.bad_request');
+  const body = JSON.stringify(failure.toBody());
+  socket.end(
+    `HTTP/1.1 ${failure.status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+      `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/**
  * Response headers every answer carries, and one structured log line per request. Only the method,
  * the path without its query string, the status and timings are logged: never bodies or headers,
  * so passwords, digests and tokens cannot reach the log.
  */
-export function registerRequestHooks(fastify: FastifyInstance, logger: LoggerService): void {
+export function registerRequestHooks(fastify: FastifyInstance, logger: LoggerService, cls: ClsService<RequestContextStore>): void {
   fastify.addHook('onRequest', (request, reply, done) => {
     setStandardHeaders(request, reply);
+    // A request context for services and audit logging (see RequestContextStore); the auth guard
+    // adds the caller. Entered in a plain hook: cheaper than mounting it as Express-style middleware.
+    cls.enterWith({ ip: request.ip, userAgent: request.headers['user-agent'] });
     done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {

@@ -30,6 +30,11 @@ function invalidBody(path: string, reason: string): RequestError {
 // eslint-disable-next-line no-control-regex
 const UNSTORABLE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** Text PostgreSQL cannot store (NUL, or an unpaired surrogate). */
+export function isUnstorableText(text: string): boolean {
+  return UNSTORABLE_TEXT.test(text);
+}
+
 /** Walks a parsed body once, rejecting what the database could not store and absurd nesting. */
 function assertStorable(value: unknown, path: string, depth: number): void {
   if (depth > MAX_BODY_DEPTH) throw invalidBody(path, `nesting deeper than ${MAX_BODY_DEPTH} levels`);

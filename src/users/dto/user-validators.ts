@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { IsObject, IsOptional, IsString, Matches, MinLength, registerDecorator, ValidateIf, type ValidationOptions } from 'class-validator';
+import { RawJson } from '../../common/http/raw-json.js';
 import { MAX_PASSWORD_BYTES } from '../passwords/cost-bounds.js';
 
 /** Field formats from Logto's user guard; quoted because they are part of the wire contract. */
@@ -77,5 +78,5 @@ export function IsAvatar(): PropertyDecorator {
 
 /** A JSON object (not an array), nested at most `MAX_CUSTOM_DATA_DEPTH` levels. */
 export function IsCustomData(): PropertyDecorator {
-  return applyDecorators(IsObject(), HasMaxDepth(MAX_CUSTOM_DATA_DEPTH));
+  return applyDecorators(RawJson(), IsObject(), HasMaxDepth(MAX_CUSTOM_DATA_DEPTH));
 }

@@ -1,6 +1,7 @@
 import { verify as verifyArgon2 } from '@node-rs/argon2';
 import { verify as verifyBcrypt } from '@node-rs/bcrypt';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { runCpuBound } from '../../common/cpu-bound.js';
 import type { PasswordAlgorithm } from '../user.entity.js';
 import { verifyLegacyDigest } from './legacy-digest.js';
 import { hashPassword } from './password-hashing.js';
@@ -26,15 +27,15 @@ export async function verifyPasswordDigest(password: string, algorithm: Password
       case 'Argon2i':
       case 'Argon2id':
       case 'Argon2d':
-        return await verifyArgon2(digest, password);
+        return await runCpuBound(() => verifyArgon2(digest, password));
       case 'Bcrypt':
-        return await verifyBcrypt(password, digest);
+        return await runCpuBound(() => verifyBcrypt(password, digest));
       case 'MD5':
       case 'SHA1':
       case 'SHA256':
         return sameHex(createHash(NODE_HASH_NAMES[algorithm]!).update(password, 'utf8').digest('hex'), digest);
       case 'Legacy':
-        return await verifyLegacyDigest(password, digest);
+        return await runCpuBound(() => verifyLegacyDigest(password, digest));
     }
   } catch {
     return false;
@@ -49,7 +50,8 @@ let decoyDigest: Promise<string> | undefined;
  */
 export async function runDecoyVerification(password: string): Promise<void> {
   decoyDigest ??= hashPassword(randomBytes(16).toString('hex'));
-  await verifyArgon2(await decoyDigest, password);
+  const digest = await decoyDigest;
+  await runCpuBound(() => verifyArgon2(digest, password));
 }
 
 export function needsDecoy(algorithm: PasswordAlgorithm | null): boolean {
