@@ -108,10 +108,10 @@ export function userPageStatement(selectList: string, filter: UserFilter, limit:
   values.push(limit, offset);
   return {
     name: `users_page_${filter.kind}${after ? '_after' : ''}`,
-    text: `SELECT ${selectList} FROM (
-         SELECT * FROM users WHERE ${conditions.join(' AND ')}
+    text: `SELECT ${selectList} FROM users JOIN (
+         SELECT id FROM users WHERE ${conditions.join(' AND ')}
          ORDER BY created_at DESC, id DESC LIMIT $${values.length - 1} OFFSET $${values.length}
-       ) AS users ORDER BY created_at DESC, id DESC`,
+       ) AS page USING (id) ORDER BY created_at DESC, id DESC`,
     values,
   };
 }

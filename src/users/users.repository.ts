@@ -213,12 +213,13 @@ export class UsersRepository {
       conditions.push(`(created_at, id) < ('epoch'::timestamptz + $${params.length - 1} * interval '1 millisecond', $${params.length})`);
     }
     params.push(limit, offset);
-    // The page is cut in a subquery first: PostgreSQL computes the select list (with its identities
-    // subquery) for every row OFFSET skips, which at page 2000 meant 40,000 pointless lookups.
-    const text = `SELECT ${this.selectList} FROM (
-         SELECT * FROM users WHERE ${conditions.join(' AND ')}
+    // The page's ids are cut first, then only its rows are read: PostgreSQL computes the select list
+    // (with its identities subquery) for every row OFFSET skips, and selecting only `id` lets an
+    // unfiltered page be an index-only scan instead of 40,000 heap fetches at page 2000.
+    const text = `SELECT ${this.selectList} FROM users JOIN (
+         SELECT id FROM users WHERE ${conditions.join(' AND ')}
          ORDER BY created_at DESC, id DESC LIMIT $${params.length - 1} OFFSET $${params.length}
-       ) AS users ORDER BY created_at DESC, id DESC`;
+       ) AS page USING (id) ORDER BY created_at DESC, id DESC`;
     // Unfiltered pages have one fixed text (per paging style): worth preparing. Searches vary.
     const rows = condition
       ? await this.runSearch<Record<string, unknown>>(text, params)
