@@ -1,39 +1,32 @@
 import 'reflect-metadata';
 import { ConsoleLogger } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from './app.factory.js';
-import { ConfigValidationError, loadConfig, type LogLevel } from './config/app-config.js';
-import { startEmbeddedPostgres } from './database/embedded-postgres.js';
+import { type AppConfig, ConfigValidationError, loadConfig, type LogLevel } from './config/app-config.js';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres.js';
 import { runMigrations } from './database/migrate.js';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
-async function bootstrap(): Promise<void> {
-  let config;
+function readConfig(): AppConfig {
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (error) {
     if (!(error instanceof ConfigValidationError)) throw error;
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
+}
+
+async function bootstrap(): Promise<void> {
+  const config = readConfig();
   const logger = new ConsoleLogger({ json: true, logLevels: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1) });
+  // What has been started so far, for the shutdown path.
+  const running: { embedded?: EmbeddedDatabase; app?: NestFastifyApplication } = {};
 
-  const embedded = config.databaseUrl
-    ? undefined
-    : await startEmbeddedPostgres({ dataDir: config.dataDir, onLog: (line) => logger.debug(line.trim(), 'EmbeddedPostgres') });
-  if (embedded) logger.log(`Embedded PostgreSQL started; data in ${config.dataDir}`, 'Database');
-  const databaseUrl = config.databaseUrl ?? embedded!.url;
-
-  const applied = await runMigrations(databaseUrl);
-  if (applied.length > 0) logger.log(`Applied migrations: ${applied.join(', ')}`, 'Database');
-
-  const app = await createApp(config, databaseUrl, logger);
-  await app.listen({ port: config.port, host: '0.0.0.0' });
-  logger.log(`Roster listening on port ${config.port} (${config.endpoint})`, 'Bootstrap');
-
-  // On SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish, close the pool,
-  // then stop the embedded PostgreSQL cleanly. Past the grace period, exit anyway (the exit
-  // listener still signals PostgreSQL to stop).
+  // Signals are handled from the first moment, so a SIGTERM during start-up still stops the embedded
+  // PostgreSQL. On a signal: stop accepting, let in-flight requests finish, close the pool, then stop
+  // PostgreSQL. Past the grace period, exit anyway (the exit listener still signals PostgreSQL).
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
@@ -43,13 +36,36 @@ async function bootstrap(): Promise<void> {
       logger.error(`Shutdown took longer than ${config.shutdownGraceSeconds} s; exiting`, 'Bootstrap');
       process.exit(1);
     }, config.shutdownGraceSeconds * 1000).unref();
-    await app.close();
-    await embedded?.stop();
+    if (running.app) {
+      // Keep-alive connections sit idle between requests and would hold the close until the deadline.
+      const server = running.app.getHttpServer();
+      const closeIdle = setInterval(() => server.closeIdleConnections(), 50);
+      await running.app.close();
+      clearInterval(closeIdle);
+    }
+    await running.embedded?.stop();
     logger.log('Stopped', 'Bootstrap');
     process.exit(0);
   };
   process.once('SIGTERM', (signal) => void shutdown(signal));
   process.once('SIGINT', (signal) => void shutdown(signal));
+
+  if (!config.databaseUrl) {
+    running.embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, onLog: (line) => logger.debug(line.trim(), 'EmbeddedPostgres') });
+    logger.log(`Embedded PostgreSQL started; data in ${config.dataDir}`, 'Database');
+  }
+  if (stopping) return;
+  const databaseUrl = config.databaseUrl ?? running.embedded!.url;
+
+  const applied = await runMigrations(databaseUrl);
+  if (applied.length > 0) logger.log(`Applied migrations: ${applied.join(', ')}`, 'Database');
+  if (stopping) return;
+
+  const app = await createApp(config, databaseUrl, logger);
+  running.app = app;
+  if (stopping) return;
+  await app.listen({ port: config.port, host: '0.0.0.0' });
+  logger.log(`Roster listening on port ${config.port} (${config.endpoint})`, 'Bootstrap');
 }
 
 bootstrap().catch((error: unknown) => {

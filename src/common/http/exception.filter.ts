@@ -33,6 +33,7 @@ interface FastifyError {
 /** SQLSTATEs of a server that is going away, starting up or refusing connections. */
 const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
 const NETWORK_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+const RELEASED_RUNNER_ERRORS = new Set(['QueryRunnerAlreadyReleasedError', 'QueryRunnerProviderAlreadyReleasedError']);
 const DISCONNECT_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended/i;
 
 /**
@@ -40,6 +41,8 @@ const DISCONNECT_MESSAGES = /Connection terminated|timeout exceeded when trying 
  * than a 500 that reads like a bug, or a hang.
  */
 function isDatabaseUnavailable(error: unknown): boolean {
+  // TypeORM's own errors when a connection dies under a running query (the transaction never committed).
+  if (error instanceof Error && RELEASED_RUNNER_ERRORS.has(error.name)) return true;
   const code = ((error instanceof QueryFailedError ? error.driverError : error) as DriverError | undefined)?.code;
   if (code && (code.startsWith('08') || UNAVAILABLE_SQLSTATES.has(code) || NETWORK_ERROR_CODES.has(code))) return true;
   return error instanceof Error && DISCONNECT_MESSAGES.test(error.message);
