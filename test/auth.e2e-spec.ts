@@ -405,6 +405,11 @@ describe('authentication (applications, /oidc/token, the bearer guard)', () => {
       expectAuthError(lower, 401, 'auth.authorization_token_type_not_supported', { supportedTypes: ['Bearer'] });
     });
 
+    it('accepts an audience array that contains the Management API (spec §9.3: aud contains the indicator)', async () => {
+      const token = await signWithServerKey(validClaims({ aud: ['https://other.example.com/api', MANAGEMENT_API_RESOURCE] }));
+      expect((await withToken(token, 'GET', '/api/users')).status).toBe(200);
+    });
+
     it('accepts a hand-made token signed with the server key (control for the claim checks below)', async () => {
       expect((await withToken(await signWithServerKey(validClaims()), 'GET', '/api/users')).status).toBe(200);
     });
@@ -458,6 +463,11 @@ describe('authentication (applications, /oidc/token, the bearer guard)', () => {
 
       it('a token for another audience', async () => {
         const token = await signWithServerKey(validClaims({ aud: 'https://other.example.com/api' }));
+        expectAuthError(await withToken(token, 'GET', '/api/users'), 401, 'auth.unauthorized');
+      });
+
+      it('a token whose audience array does not contain the Management API', async () => {
+        const token = await signWithServerKey(validClaims({ aud: ['https://other.example.com/api', 'https://third.example.com'] }));
         expectAuthError(await withToken(token, 'GET', '/api/users'), 401, 'auth.unauthorized');
       });
 
