@@ -1,4 +1,5 @@
-const swcTransform = [
+/** TypeScript through swc, as ES modules: shared with test/faults/jest.config.js. */
+export const swcTransform = [
   '@swc/jest',
   {
     jsc: {
@@ -10,7 +11,7 @@ const swcTransform = [
   },
 ];
 
-const shared = {
+export const shared = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
