@@ -1,6 +1,7 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
+import { queryPrepared } from '../database/prepared-statements.js';
 import { Log } from './log.entity.js';
 import { LISTED_KEY_FAMILIES } from './log-keys.js';
 
@@ -40,7 +41,7 @@ export class LogsRepository {
   constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
   async insert(log: Pick<Log, 'id' | 'key' | 'payload'>): Promise<void> {
-    await this.txHost.tx.query('INSERT INTO logs (id, key, payload) VALUES ($1, $2, $3)', [log.id, log.key, log.payload]);
+    await queryPrepared(this.txHost, 'INSERT INTO logs (id, key, payload) VALUES ($1, $2, $3)', [log.id, log.key, log.payload]);
   }
 
   async findById(id: string): Promise<Log | null> {

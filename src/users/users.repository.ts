@@ -87,12 +87,13 @@ export class UsersRepository {
   }
 
   async findById(id: string): Promise<User | null> {
-    const rows = await queryPrepared<Record<string, unknown>>(this.txHost, 'users_find_by_id', `SELECT ${this.selectList} FROM users WHERE id = $1`, [id]);
+    const rows = await queryPrepared<Record<string, unknown>>(this.txHost, `SELECT ${this.selectList} FROM users WHERE id = $1`, [id]);
     return rows[0] ? this.hydrate(rows[0]) : null;
   }
 
   async findPasswordById(id: string): Promise<Pick<User, 'passwordEncrypted' | 'passwordEncryptionMethod'> | null> {
-    const rows = await this.manager.query<Pick<User, 'passwordEncrypted' | 'passwordEncryptionMethod'>[]>(
+    const rows = await queryPrepared<Pick<User, 'passwordEncrypted' | 'passwordEncryptionMethod'>>(
+      this.txHost,
       `SELECT password_encrypted AS "passwordEncrypted", password_encryption_method AS "passwordEncryptionMethod" FROM users WHERE id = $1`,
       [id],
     );
@@ -114,12 +115,13 @@ export class UsersRepository {
   }
 
   async existsById(id: string): Promise<boolean> {
-    const rows = await queryPrepared(this.txHost, 'users_exists_by_id', 'SELECT 1 FROM users WHERE id = $1', [id]);
+    const rows = await queryPrepared(this.txHost, 'SELECT 1 FROM users WHERE id = $1', [id]);
     return rows.length > 0;
   }
 
   private async exists(predicate: string, value: string, exceptUserId?: string): Promise<boolean> {
-    const rows: unknown[] = await this.manager.query(
+    const rows = await queryPrepared(
+      this.txHost,
       `SELECT 1 FROM users WHERE ${predicate} AND ($2::varchar IS NULL OR id <> $2) LIMIT 1`,
       [value, exceptUserId ?? null],
     );
@@ -144,7 +146,7 @@ export class UsersRepository {
    * "check, then write" race-free.
    */
   async lockUsernameIgnoringCase(username: string): Promise<void> {
-    await this.manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('users.username:' || lower($1), 0))`, [username]);
+    await queryPrepared(this.txHost, `SELECT pg_advisory_xact_lock(hashtextextended('users.username:' || lower($1), 0))`, [username]);
   }
 
   /** Column names and values of the defined entries of `values`, in one order. */
@@ -160,7 +162,8 @@ export class UsersRepository {
   /** Inserts unless the id is taken (returns null then, so the caller can draw another id). */
   async insertWithFreshId(values: UserValues & { id: string }): Promise<User | null> {
     const { columns, params } = this.toColumns(values);
-    const rows: Record<string, unknown>[] = await this.manager.query(
+    const rows = await queryPrepared<Record<string, unknown>>(
+      this.txHost,
       `INSERT INTO users (${columns.join(', ')}) VALUES (${params.map((_, index) => `$${index + 1}`).join(', ')})
        ON CONFLICT (id) DO NOTHING RETURNING ${this.selectList}`,
       params,
@@ -188,12 +191,9 @@ export class UsersRepository {
     return rows[0]?.merged ?? null;
   }
 
-  /**
-   * Runs an `UPDATE … RETURNING` and gives back its rows. Wrapped in a CTE because TypeORM answers a
-   * bare UPDATE with `[rows, count]` instead of the rows.
-   */
+  /** Runs an `UPDATE … RETURNING` (its text varies only with the set of columns given) and gives back its rows. */
   private selectReturning<Row>(statement: string, params: unknown[]): Promise<Row[]> {
-    return this.manager.query<Row[]>(`WITH changed AS (${statement}) SELECT * FROM changed`, params);
+    return queryPrepared<Row>(this.txHost, statement, params);
   }
 
   async deleteById(id: string): Promise<boolean> {
@@ -223,7 +223,7 @@ export class UsersRepository {
     // Unfiltered pages have one fixed text (per paging style): worth preparing. Searches vary.
     const rows = condition
       ? await this.runSearch<Record<string, unknown>>(text, params)
-      : await queryPrepared<Record<string, unknown>>(this.txHost, after ? 'users_page_after' : 'users_page', text, params);
+      : await queryPrepared<Record<string, unknown>>(this.txHost, text, params);
     return rows.map((row) => this.hydrate(row));
   }
 
@@ -231,7 +231,6 @@ export class UsersRepository {
   async countAll(): Promise<number> {
     const rows = await queryPrepared<{ total: string }>(
       this.txHost,
-      'users_count_all',
       `SELECT sum(count) AS total FROM row_counts WHERE table_name = 'users'`,
       [],
     );
