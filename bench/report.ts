@@ -342,8 +342,9 @@ export function passwordsSection(report: PasswordReport): string {
     `- Load average (1 / 5 / 15 min) before the run ${load(report.loadAverage.before)}, after ${load(report.loadAverage.after)}` +
       ' (the machine is shared: anything above 0 was other work competing for the cores)',
     `- Data: ${formatCount(report.dataset.users)} users, ${formatCount(report.dataset.logs)} log rows; reads cycle over 1,000 seeded users`,
-    `- Hashing: Roster's own \`hashPassword\` from the build (\`${report.hashParameters}\`, @node-rs/argon2 on libuv's thread pool), ` +
-      `UV_THREADPOOL_SIZE ${report.threadPoolSize} in both the bench process and Roster`,
+    `- Hashing: Roster's own \`hashArgon2i\` from the build (\`${report.hashParameters}\`, @node-rs/argon2 on libuv's thread pool); ` +
+      `the raw rate calls it directly, ${report.threadPoolSize} in flight (UV_THREADPOOL_SIZE, the same in the bench process and Roster), ` +
+      "without Roster's limit of one hash per core",
     `- Each figure is the median of ${String(report.options.runs)} runs of ${String(report.options.duration)} s; a run measures, in turn, ` +
       'the raw hash rate (Roster idle), the reads alone, the creates alone, then both loads at once. Event-loop delay: ' +
       '`perf_hooks.monitorEventLoopDelay` preloaded into Roster (bench/eld-probe.ts), beyond its timer interval. CPU cores: CPU time ' +
