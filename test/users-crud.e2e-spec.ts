@@ -372,6 +372,18 @@ describe('users CRUD (/api/users/**)', () => {
       );
     });
 
+    it('answers a taken username before an unusable imported digest, and stores neither request', async () => {
+      const taken = await createUser({ username: uniqueName() });
+      const badDigest = { passwordDigest: 'not-a-bcrypt-hash', passwordAlgorithm: 'Bcrypt' };
+      expectError(await call('POST', '/api/users', { username: taken.username, ...badDigest }), 422, 'user.username_already_in_use');
+      const fresh = uniqueName();
+      expectInvalidBody(await call('POST', '/api/users', { username: fresh, ...badDigest }), 'passwordDigest');
+      const found = await call('GET', `/api/users?search.username=${fresh}&mode.username=exact`);
+      expect(found.status).toBe(200);
+      expect(found.body).toEqual([]);
+      expect(found.headers.get('total-number')).toBe('0');
+    });
+
     it('stores 610412345678 as 61412345678, also on re-fetch', async () => {
       const user = await createUser({ primaryPhone: '610412345678' });
       expect(user.primaryPhone).toBe('61412345678');

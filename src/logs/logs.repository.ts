@@ -35,12 +35,15 @@ function whereClause(filter: LogFilter): { sql: string; params: unknown[] } {
 
 const SELECT_LIST = 'id, key, payload, created_at AS "createdAt"';
 
+/** A row to insert: `created_at` is the database's clock. */
+export type LogRow = Pick<Log, 'id' | 'key' | 'payload'>;
+
 /** Every query on `logs`; writes join the caller's transaction. */
 @Injectable()
 export class LogsRepository {
   constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
-  async insert(log: Pick<Log, 'id' | 'key' | 'payload'>): Promise<void> {
+  async insert(log: LogRow): Promise<void> {
     await queryPrepared(this.txHost, 'INSERT INTO logs (id, key, payload) VALUES ($1, $2, $3)', [log.id, log.key, log.payload]);
   }
 

@@ -7,7 +7,7 @@ import type { RequestContextStore } from '../common/request-context.js';
 import type { Log } from './log.entity.js';
 import type { LogKey } from './log-keys.js';
 import { maskSecrets } from './log-masking.js';
-import { type LogFilter, LogsRepository } from './logs.repository.js';
+import { type LogFilter, type LogRow, LogsRepository } from './logs.repository.js';
 
 /** Logto's log ids: 21 characters of `[0-9a-z]`. */
 const generateLogId = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 21);
@@ -43,9 +43,17 @@ export class LogsService {
 
   /**
    * Writes one audit row. Called inside the mutation's transaction, so the row commits or rolls back
-   * with the change it describes. The caller, client address and user agent come from the request.
+   * with the change it describes.
    */
   async record(key: LogKey, event: LogEvent = {}): Promise<void> {
+    await this.logs.insert(this.entry(key, event));
+  }
+
+  /**
+   * The audit row for `event`, for a caller that writes it in the same statement as its change. The
+   * caller, client address and user agent come from the request.
+   */
+  entry(key: LogKey, event: LogEvent = {}): LogRow {
     const context = this.cls.isActive() ? this.cls.get() : undefined;
     const applicationId = event.applicationId ?? context?.caller?.applicationId;
     const payload: Record<string, unknown> = {
@@ -58,7 +66,7 @@ export class LogsService {
       ...(event.params === undefined ? {} : { params: maskSecrets(event.params) }),
       ...(event.error === undefined ? {} : { error: event.error }),
     };
-    await this.logs.insert({ id: generateLogId(), key, payload });
+    return { id: generateLogId(), key, payload };
   }
 
   /**

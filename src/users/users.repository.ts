@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { RequestError } from '../common/errors/request-error.js';
 import { queryPrepared } from '../database/prepared-statements.js';
+import type { LogRow } from '../logs/logs.repository.js';
 import { User } from './user.entity.js';
 
 /** Columns a client may write through some route; everything else is set by the database or the service. */
@@ -159,14 +160,24 @@ export class UsersRepository {
     };
   }
 
-  /** Inserts unless the id is taken (returns null then, so the caller can draw another id). */
-  async insertWithFreshId(values: UserValues & { id: string }): Promise<User | null> {
+  /**
+   * Inserts the user and its audit row in one statement, so a create is atomic without a
+   * transaction and costs one round trip. Returns null, writing nothing, when the id or anything
+   * unique (username, e-mail, phone) is taken, also by a create committing concurrently.
+   */
+  async insertUnlessTaken(values: UserValues & { id: string }, audit: LogRow): Promise<User | null> {
     const { columns, params } = this.toColumns(values);
+    const auditAt = params.length + 1;
     const rows = await queryPrepared<Record<string, unknown>>(
       this.txHost,
-      `INSERT INTO users (${columns.join(', ')}) VALUES (${params.map((_, index) => `$${index + 1}`).join(', ')})
-       ON CONFLICT (id) DO NOTHING RETURNING ${this.selectList}`,
-      params,
+      `WITH created AS (
+         INSERT INTO users (${columns.join(', ')}) VALUES (${params.map((_, index) => `$${index + 1}`).join(', ')})
+         ON CONFLICT DO NOTHING RETURNING ${this.selectList}
+       ), audit AS (
+         INSERT INTO logs (id, key, payload) SELECT $${auditAt}::varchar, $${auditAt + 1}::varchar, $${auditAt + 2}::jsonb FROM created
+       )
+       SELECT * FROM created`,
+      [...params, audit.id, audit.key, audit.payload],
     );
     return rows[0] ? this.hydrate(rows[0]) : null;
   }

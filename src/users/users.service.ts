@@ -106,39 +106,55 @@ export class UsersService {
     if (input.passwordDigest !== undefined && input.passwordAlgorithm === undefined) {
       throw new RequestError('user.password_algorithm_required');
     }
-    // Hash before the transaction opens, so no connection or lock is held while Argon2 runs.
-    const password = await this.passwordValues(input);
-    return this.insertUser(input, password);
-  }
-
-  @Transactional()
-  private async insertUser(input: CreateUserDto, password: UserValues): Promise<User> {
-    const username = emptyToNull(input.username);
-    const primaryEmail = emptyToNull(input.primaryEmail);
-    const phoneDigits = emptyToNull(input.primaryPhone);
-    if (username) await this.assertUsernameAvailable(username);
-    if (primaryEmail && (await this.users.isEmailTaken(primaryEmail))) throw new RequestError('user.email_already_in_use');
-    const primaryPhone = phoneDigits ? normalizePhoneNumber(phoneDigits) : null;
-    if (primaryPhone && (await this.users.isPhoneTaken(primaryPhone))) throw new RequestError('user.phone_already_in_use');
-    assertImportablePassword(input);
-
+    // Hash before anything touches the database, so no connection or lock is held while Argon2 runs.
     const values: UserValues = {
-      username,
-      primaryEmail,
-      primaryPhone,
+      username: emptyToNull(input.username),
+      primaryEmail: emptyToNull(input.primaryEmail),
+      primaryPhone: input.primaryPhone ? normalizePhoneNumber(input.primaryPhone) : null,
       name: emptyToNull(input.name),
       avatar: emptyToNull(input.avatar),
       customData: input.customData ?? {},
       profile: { ...input.profile },
-      ...password,
+      ...(await this.passwordValues(input)),
     };
+    // The unique index on usernames is case-sensitive: ignoring case takes a lock and a check first.
+    if (values.username && !this.config.usernameCaseSensitive) return this.insertUserLockingUsername(input, values);
+    return this.insertUser(input, values);
+  }
+
+  @Transactional()
+  private async insertUserLockingUsername(input: CreateUserDto, values: UserValues): Promise<User> {
+    await this.assertIdentifiersAvailable(values);
+    return this.insertUser(input, values);
+  }
+
+  /**
+   * Inserts with a fresh id. Errors come in Logto's order: a taken username, e-mail or phone, then
+   * an unusable imported digest; they are looked up only when the insert did not happen.
+   */
+  private async insertUser(input: CreateUserDto, values: UserValues): Promise<User> {
+    try {
+      assertImportablePassword(input);
+    } catch (error) {
+      await this.assertIdentifiersAvailable(values);
+      throw error;
+    }
     for (let attempt = 0; attempt < ID_ATTEMPTS; attempt += 1) {
-      const user = await this.users.insertWithFreshId({ ...values, id: generateUserId() });
-      if (!user) continue;
-      await this.logs.record('ManagementApi.User.Create', { userId: user.id, params: input });
-      return user;
+      const id = generateUserId();
+      const audit = this.logs.entry('ManagementApi.User.Create', { userId: id, params: input });
+      const user = await this.users.insertUnlessTaken({ ...values, id }, audit);
+      if (user) return user;
+      // Nothing unique is taken after all: the id was, so draw another.
+      await this.assertIdentifiersAvailable(values);
     }
     throw new Error(`No free user id after ${ID_ATTEMPTS} attempts`);
+  }
+
+  /** Throws the error for the first taken identifier, checked in Logto's order: username, e-mail, phone. */
+  private async assertIdentifiersAvailable({ username, primaryEmail, primaryPhone }: UserValues): Promise<void> {
+    if (username) await this.assertUsernameAvailable(username);
+    if (primaryEmail && (await this.users.isEmailTaken(primaryEmail))) throw new RequestError('user.email_already_in_use');
+    if (primaryPhone && (await this.users.isPhoneTaken(primaryPhone))) throw new RequestError('user.phone_already_in_use');
   }
 
   /** Applies the given fields; collisions are checked in Logto's update order: email, phone, username. */
