@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ClsService } from 'nestjs-cls';
 import { AppModule } from './app.module.js';
+import { setHashConcurrency } from './common/cpu-bound.js';
 import { answerClientError, answerFrameworkError, generateRequestId, registerBodyParsers, registerRequestHooks } from './common/http/fastify-setup.js';
 import { BODY_LIMIT_BYTES } from './common/http/http-limits.js';
 import type { AppConfig } from './config/app-config.js';
@@ -10,6 +11,7 @@ import { setupSwagger } from './openapi.js';
 
 /** Builds the whole HTTP application; shared by `main.ts` and tooling so both serve the same thing. */
 export async function createApp(config: AppConfig, databaseUrl: string, logger: LoggerService): Promise<NestFastifyApplication> {
+  setHashConcurrency(config.hashConcurrency);
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: () => generateRequestId(),

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { ConfigValidationError, loadConfig } from './app-config.js';
 
 describe('loadConfig', () => {
@@ -17,6 +18,12 @@ describe('loadConfig', () => {
   it('derives ENDPOINT from PORT and strips trailing slashes from an explicit one', () => {
     expect(loadConfig({ PORT: '4000' }).endpoint).toBe('http://localhost:4000');
     expect(loadConfig({ ENDPOINT: 'https://users.example.com/' }).endpoint).toBe('https://users.example.com');
+  });
+
+  it('allows one hash per core plus one unless HASH_CONCURRENCY says otherwise', () => {
+    expect(loadConfig({}).hashConcurrency).toBe(availableParallelism() + 1);
+    expect(loadConfig({ HASH_CONCURRENCY: '2' }).hashConcurrency).toBe(2);
+    expect(() => loadConfig({ HASH_CONCURRENCY: '0' })).toThrow(/HASH_CONCURRENCY=0: must be a positive integer/);
   });
 
   it('reads USERNAME_CASE_SENSITIVE=false', () => {

@@ -1,6 +1,7 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, validateSync } from 'class-validator';
 import { resolve } from 'node:path';
+import { DEFAULT_HASH_CONCURRENCY } from '../common/cpu-bound.js';
 
 const booleanFromEnv = ({ value }: { value: unknown }): unknown => {
   if (typeof value !== 'string') return value;
@@ -88,6 +89,12 @@ class EnvironmentVariables {
   STATEMENT_TIMEOUT_MS?: number;
 
   @IsOptional()
+  @Transform(numberFromEnv)
+  @IsInt({ message: 'must be a positive integer' })
+  @Min(1, { message: 'must be a positive integer' })
+  HASH_CONCURRENCY?: number;
+
+  @IsOptional()
   @Matches(/^(fatal|error|warn|log|debug|verbose)$/, { message: 'must be one of fatal, error, warn, log, debug, verbose' })
   LOG_LEVEL?: string;
 }
@@ -115,6 +122,8 @@ export interface AppConfig {
   shutdownGraceSeconds: number;
   /** Every SQL statement of a request is cancelled after this; the request then answers 503. */
   statementTimeoutMs: number;
+  /** Password and secret hashes (and verifications) allowed to run at once; the rest queue. */
+  hashConcurrency: number;
   logLevel: LogLevel;
 }
 
@@ -161,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     passwordVerifyLimit: { limit: parsed.PASSWORD_VERIFY_MAX_ATTEMPTS ?? 10, windowSeconds: parsed.PASSWORD_VERIFY_WINDOW_SECONDS ?? 300 },
     tokenLimit: { limit: parsed.TOKEN_MAX_ATTEMPTS ?? 20, windowSeconds: parsed.TOKEN_WINDOW_SECONDS ?? 300 },
     statementTimeoutMs: parsed.STATEMENT_TIMEOUT_MS ?? 5000,
+    hashConcurrency: parsed.HASH_CONCURRENCY ?? DEFAULT_HASH_CONCURRENCY,
     shutdownGraceSeconds: parsed.SHUTDOWN_GRACE_SECONDS ?? 10,
     logLevel: (parsed.LOG_LEVEL as LogLevel | undefined) ?? 'log',
   };
