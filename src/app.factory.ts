@@ -6,6 +6,7 @@ import { AppModule } from './app.module.js';
 import { setHashConcurrency } from './common/cpu-bound.js';
 import { answerClientError, answerFrameworkError, generateRequestId, registerBodyParsers, registerRequestHooks } from './common/http/fastify-setup.js';
 import { BODY_LIMIT_BYTES } from './common/http/http-limits.js';
+import { registerShutdownHooks, ShutdownState } from './common/http/shutdown.js';
 import type { AppConfig } from './config/app-config.js';
 import { setupSwagger } from './openapi.js';
 
@@ -29,6 +30,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
   const fastify = app.getHttpAdapter().getInstance();
   registerBodyParsers(fastify);
   registerRequestHooks(fastify, logger, app.get(ClsService));
+  registerShutdownHooks(fastify, app.get(ShutdownState));
   app.setGlobalPrefix('api', { exclude: [{ path: 'oidc/{*path}', method: RequestMethod.ALL }] });
   setupSwagger(app, config.endpoint);
   await app.init();

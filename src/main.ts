@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { ConsoleLogger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from './app.factory.js';
+import { ShutdownState, stopAccepting } from './common/http/shutdown.js';
 import { type AppConfig, ConfigValidationError, loadConfig, type LogLevel } from './config/app-config.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres.js';
 import { runMigrations } from './database/migrate.js';
@@ -25,23 +26,26 @@ async function bootstrap(): Promise<void> {
   const running: { embedded?: EmbeddedDatabase; app?: NestFastifyApplication } = {};
 
   // Signals are handled from the first moment, so a SIGTERM during start-up still stops the embedded
-  // PostgreSQL. On a signal: stop accepting, let in-flight requests finish, close the pool, then stop
-  // PostgreSQL. Past the grace period, exit anyway (the exit listener still signals PostgreSQL).
+  // PostgreSQL. On a signal: report not ready but keep serving for the drain delay (load balancers
+  // stop routing here meanwhile), stop accepting, let in-flight requests and those already sent
+  // finish, close the pool, then stop PostgreSQL. Past the grace period, exit anyway (the exit
+  // listener still signals PostgreSQL).
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    logger.log(`${signal} received, shutting down (grace ${config.shutdownGraceSeconds} s)`, 'Bootstrap');
+    logger.log(`${signal} received, shutting down (drain ${config.shutdownDrainMs} ms, grace ${config.shutdownGraceSeconds} s)`, 'Bootstrap');
     setTimeout(() => {
       logger.error(`Shutdown took longer than ${config.shutdownGraceSeconds} s; exiting`, 'Bootstrap');
       process.exit(1);
     }, config.shutdownGraceSeconds * 1000).unref();
     if (running.app) {
-      // Keep-alive connections sit idle between requests and would hold the close until the deadline.
       const server = running.app.getHttpServer();
-      const closeIdle = setInterval(() => server.closeIdleConnections(), 50);
+      running.app.get(ShutdownState).startDraining();
+      if (server.listening && config.shutdownDrainMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainMs));
+      const stopClosingIdle = await stopAccepting(server);
       await running.app.close();
-      clearInterval(closeIdle);
+      stopClosingIdle();
     }
     await running.embedded?.stop();
     logger.log('Stopped', 'Bootstrap');

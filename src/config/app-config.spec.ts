@@ -43,4 +43,20 @@ describe('loadConfig', () => {
       expect(problems).toHaveLength(4);
     }
   });
+
+  it('drains for 1 s on SIGTERM by default, at most half of a short grace period', () => {
+    expect(loadConfig({}).shutdownDrainMs).toBe(1000);
+    expect(loadConfig({ SHUTDOWN_GRACE_SECONDS: '1' }).shutdownDrainMs).toBe(500);
+    expect(loadConfig({ SHUTDOWN_DRAIN_MS: '0' }).shutdownDrainMs).toBe(0);
+    expect(loadConfig({ SHUTDOWN_DRAIN_MS: '2500', SHUTDOWN_GRACE_SECONDS: '3' }).shutdownDrainMs).toBe(2500);
+  });
+
+  it.each([
+    [{ SHUTDOWN_DRAIN_MS: '-1' }, 'must be an integer of 0 or more'],
+    [{ SHUTDOWN_DRAIN_MS: '1.5' }, 'must be an integer of 0 or more'],
+    [{ SHUTDOWN_DRAIN_MS: '10000' }, 'must be less than SHUTDOWN_GRACE_SECONDS (10000 ms)'],
+    [{ SHUTDOWN_DRAIN_MS: '1000', SHUTDOWN_GRACE_SECONDS: '1' }, 'must be less than SHUTDOWN_GRACE_SECONDS (1000 ms)'],
+  ])('rejects SHUTDOWN_DRAIN_MS in %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
 });

@@ -13,6 +13,8 @@ const booleanFromEnv = ({ value }: { value: unknown }): unknown => {
 
 const numberFromEnv = ({ value }: { value: unknown }): unknown => (value === undefined || value === '' ? undefined : Number(value));
 
+const DEFAULT_SHUTDOWN_DRAIN_MS = 1000;
+
 /** The environment variables Roster reads; names follow the runtime contract in design.md. */
 class EnvironmentVariables {
   @IsOptional()
@@ -84,6 +86,12 @@ class EnvironmentVariables {
 
   @IsOptional()
   @Transform(numberFromEnv)
+  @IsInt({ message: 'must be an integer of 0 or more (milliseconds)' })
+  @Min(0, { message: 'must be an integer of 0 or more (milliseconds)' })
+  SHUTDOWN_DRAIN_MS?: number;
+
+  @IsOptional()
+  @Transform(numberFromEnv)
   @IsInt({ message: 'must be a positive integer (milliseconds)' })
   @Min(1, { message: 'must be a positive integer (milliseconds)' })
   STATEMENT_TIMEOUT_MS?: number;
@@ -120,6 +128,11 @@ export interface AppConfig {
   tokenLimit: { limit: number; windowSeconds: number };
   /** How long SIGTERM waits for in-flight requests before exiting anyway. */
   shutdownGraceSeconds: number;
+  /**
+   * After SIGTERM, how long the service keeps accepting and serving while `GET /api/status`
+   * already answers 503, so a load balancer stops routing to it first. Part of the grace period.
+   */
+  shutdownDrainMs: number;
   /** Every SQL statement of a request is cancelled after this; the request then answers 503. */
   statementTimeoutMs: number;
   /** Password and secret hashes (and verifications) allowed to run at once; the rest queue. */
@@ -152,6 +165,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if ((parsed.BOOTSTRAP_CLIENT_ID === undefined) !== (parsed.BOOTSTRAP_CLIENT_SECRET === undefined)) {
     problems.push('BOOTSTRAP_CLIENT_ID and BOOTSTRAP_CLIENT_SECRET: set both or neither');
   }
+  const graceSeconds = parsed.SHUTDOWN_GRACE_SECONDS ?? 10;
+  const graceMs = graceSeconds * 1000;
+  // The drain is part of the grace period; a drain that fills it would end every stop with exit code 1.
+  if (parsed.SHUTDOWN_DRAIN_MS !== undefined && Number.isInteger(parsed.SHUTDOWN_DRAIN_MS) && parsed.SHUTDOWN_DRAIN_MS >= graceMs) {
+    problems.push(`SHUTDOWN_DRAIN_MS=${parsed.SHUTDOWN_DRAIN_MS}: must be less than SHUTDOWN_GRACE_SECONDS (${graceMs} ms)`);
+  }
   if (problems.length > 0) throw new ConfigValidationError(problems);
   const port = parsed.PORT ?? 3001;
   const endpoint = (parsed.ENDPOINT ?? `http://localhost:${port}`).replace(/\/+$/, '');
@@ -171,7 +190,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     tokenLimit: { limit: parsed.TOKEN_MAX_ATTEMPTS ?? 20, windowSeconds: parsed.TOKEN_WINDOW_SECONDS ?? 300 },
     statementTimeoutMs: parsed.STATEMENT_TIMEOUT_MS ?? 5000,
     hashConcurrency: parsed.HASH_CONCURRENCY ?? DEFAULT_HASH_CONCURRENCY,
-    shutdownGraceSeconds: parsed.SHUTDOWN_GRACE_SECONDS ?? 10,
+    shutdownGraceSeconds: graceSeconds,
+    // Unset: 1 s, but never more than half the grace period, so a short grace stays valid.
+    shutdownDrainMs: parsed.SHUTDOWN_DRAIN_MS ?? Math.min(DEFAULT_SHUTDOWN_DRAIN_MS, graceMs / 2),
     logLevel: (parsed.LOG_LEVEL as LogLevel | undefined) ?? 'log',
   };
 }

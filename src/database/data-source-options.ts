@@ -4,6 +4,7 @@ import { SigningKey } from '../auth/signing-key.entity.js';
 import { UserIdentity } from '../identities/user-identity.entity.js';
 import { Log } from '../logs/log.entity.js';
 import { User } from '../users/user.entity.js';
+import { DeadlineClient } from './deadline-client.js';
 import { CreateUsers1764295200000 } from './migrations/1764295200000-create-users.js';
 import { CreateAuth1764295300000 } from './migrations/1764295300000-create-auth.js';
 import { CreateLogs1764295400000 } from './migrations/1764295400000-create-logs.js';
@@ -15,8 +16,19 @@ import { UsersMillisecondTimestamps1764295800000 } from './migrations/1764295800
 export const ENTITIES = [User, UserIdentity, Application, SigningKey, Log];
 export const MIGRATIONS = [CreateUsers1764295200000, CreateAuth1764295300000, CreateLogs1764295400000, CreateUserIdentities1764295500000, CreateRateLimits1764295600000, UsersSearchAndCounts1764295700000, UsersMillisecondTimestamps1764295800000];
 
+/**
+ * How much longer than `statement_timeout` the client waits for any answer before it gives a
+ * query up. While the server is alive, its own timeout always comes first (it cancels the statement
+ * and keeps the connection); the client's deadline only fires when the server does not answer at
+ * all, and then the connection is discarded (see DeadlineClient).
+ */
+export const CLIENT_DEADLINE_MARGIN_MS = 1000;
+
 export interface ConnectionTuning {
-  /** PostgreSQL `statement_timeout` for every connection of the pool. */
+  /**
+   * PostgreSQL `statement_timeout` for every connection of the pool; the client-side deadline of
+   * every query is this plus CLIENT_DEADLINE_MARGIN_MS.
+   */
   statementTimeoutMs?: number;
   poolSize?: number;
 }
@@ -35,7 +47,12 @@ export function buildDataSourceOptions(url: string, { statementTimeoutMs, poolSi
       max: poolSize,
       // While the database is unreachable, fail a request after 2 s instead of queueing it forever.
       connectionTimeoutMillis: 2000,
+      // Enforced by the server: cancels a slow statement and keeps the connection.
       ...(statementTimeoutMs === undefined ? {} : { statement_timeout: statementTimeoutMs }),
+      // Enforced by the client: a hung server (frozen, or unreachable without a reset) answers
+      // nothing, so only this ends the wait; the request then answers 503 like any outage.
+      ...(statementTimeoutMs === undefined ? {} : { query_timeout: statementTimeoutMs + CLIENT_DEADLINE_MARGIN_MS }),
+      Client: DeadlineClient,
     },
   };
 }

@@ -377,6 +377,57 @@ export async function startPostgresOnPort(clusterDir: string, port: number, time
   return { pid: child.pid!, port, child, logs, exited };
 }
 
+/** The one-letter state of a process (R, S, T, Z, …) from /proc, or undefined once it is gone. */
+function processState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.charAt(stat.lastIndexOf(')') + 2);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Freezes a cluster with SIGSTOP, the way a hung host or a paused VM looks to its clients: the
+ * kernel still accepts connections and buffers bytes, but nothing answers. The postmaster goes
+ * first so it cannot fork new backends meanwhile; then every process of the cluster, rescanned
+ * until all of them are stopped (bounded). Returns the frozen PIDs.
+ */
+export async function freezeCluster(clusterDir: string, timeoutMs = 5000): Promise<number[]> {
+  const frozen = new Set<number>();
+  const postmaster = postmasterPid(clusterDir);
+  if (postmaster !== undefined) {
+    process.kill(postmaster, 'SIGSTOP');
+    frozen.add(postmaster);
+  }
+  await waitFor(
+    'every PostgreSQL process of the cluster to be stopped',
+    () => {
+      const running = postgresProcessesOn(clusterDir).filter((pid) => processState(pid) !== 'T');
+      for (const pid of running) {
+        process.kill(pid, 'SIGSTOP');
+        frozen.add(pid);
+      }
+      return running.length === 0 ? true : undefined;
+    },
+    timeoutMs,
+    20,
+  );
+  return [...frozen].sort((a, b) => a - b);
+}
+
+/** SIGCONT to every stopped process of the cluster (the frozen ones and any found stopped since). */
+export function thawCluster(clusterDir: string, frozen: number[] = []): void {
+  const stopped = new Set([...frozen, ...postgresProcessesOn(clusterDir).filter((pid) => processState(pid) === 'T')]);
+  for (const pid of stopped) {
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      // already gone
+    }
+  }
+}
+
 /** Sends `signal` to `pid` and waits (bounded) until it is gone. */
 export async function signalAndWait(pid: number, signal: NodeJS.Signals, timeoutMs = 30_000): Promise<void> {
   try {

@@ -85,6 +85,8 @@ export async function startTestServer(env: Record<string, string> = {}, options:
       DATABASE_URL: databaseUrl,
       PORT: String(port),
       LOG_LEVEL: 'log',
+      // No load balancer to drain in front of a test server: stop at once.
+      SHUTDOWN_DRAIN_MS: '0',
       BOOTSTRAP_CLIENT_ID: credentials.clientId,
       BOOTSTRAP_CLIENT_SECRET: credentials.clientSecret,
       ...env,

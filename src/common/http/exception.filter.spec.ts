@@ -70,4 +70,15 @@ describe('toErrorResponse', () => {
     expect(body).toEqual({ message: 'Internal server error.' });
     expect(loggedErrors.join('\n')).toContain('boom at secret place');
   });
+
+  it.each([
+    ['a TypeORM query past the client-side deadline', new QueryFailedError('COMMIT', [], new Error('Query read timeout'))],
+    ['a pool.query() past the client-side deadline', new Error('Query read timeout')],
+    ['a query queued behind it on the discarded client', new Error('Client was closed and is not queryable')],
+  ])('answers %s (a hung database) with 503 service.unavailable and Retry-After', (_case, error) => {
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const { status, body, headers } = toErrorResponse(error);
+    expect({ status, code: body.code, headers }).toEqual({ status: 503, code: 'service.unavailable', headers: { 'Retry-After': '1' } });
+    expect(loggedErrors).toEqual([]);
+  });
 });

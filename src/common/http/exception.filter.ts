@@ -34,7 +34,10 @@ interface FastifyError {
 const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
 const NETWORK_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
 const RELEASED_RUNNER_ERRORS = new Set(['QueryRunnerAlreadyReleasedError', 'QueryRunnerProviderAlreadyReleasedError']);
-const DISCONNECT_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended/i;
+// pg's messages: lost connections, the pool's wait for a connection, and the client-side query
+// deadline of a hung server ("Query read timeout"; the client is then closed, see DeadlineClient).
+const DISCONNECT_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended|Query read timeout|Client was closed and is not queryable/i;
 
 /**
  * The database is down or restarting: answer 503 at once (the pool reconnects by itself), rather

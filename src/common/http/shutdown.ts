@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
+import type http from 'node:http';
+import net from 'node:net';
+
+/**
+ * Whether SIGTERM has started the shutdown. From then on `GET /api/status` answers 503, so load
+ * balancers stop routing here, and every answer carries `Connection: close`, so clients open their
+ * next connection elsewhere instead of reusing this one.
+ */
+@Injectable()
+export class ShutdownState {
+  private drainingSince?: number;
+
+  get draining(): boolean {
+    return this.drainingSince !== undefined;
+  }
+
+  startDraining(): void {
+    this.drainingSince ??= Date.now();
+  }
+}
+
+/**
+ * Node keeps a connection open after an answer unless the answer says `Connection: close`, and
+ * Fastify only says so for requests that arrive once it is closing; in-flight answers would leave
+ * their connections idle, to be closed under a client that may be sending its next request.
+ */
+export function registerShutdownHooks(fastify: FastifyInstance, state: ShutdownState): void {
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (state.draining) void reply.header('Connection', 'close');
+    done(null, payload);
+  });
+}
+
+/** Resolves after the event loop has run at least one whole poll phase, the phase that reads sockets. */
+function afterAPollPhase(): Promise<void> {
+  // An immediate queued from the check phase runs in the next loop iteration, after its poll phase.
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+}
+
+/**
+ * Stops accepting connections, then closes every open connection as soon as it is idle, without
+ * dropping a request that was sent in full but not read yet. Returns the function that stops the
+ * closing of idle connections (call it once the server has closed).
+ *
+ * `http.Server#close()` cannot be used for the first step: since Node 19 it also destroys, at once,
+ * every connection between two requests, and that includes a keep-alive connection whose next
+ * request already sits unread in the socket buffer (it arrived after the last poll phase). That
+ * client gets ECONNRESET for a request it sent in full. `net.Server#close()` only closes the
+ * listening socket. Then, once every connection has had a poll phase to read what is buffered (a
+ * request being read or answered is not idle, and it is routed before Fastify starts closing and
+ * answering 503), idle connections are closed, and again after each later poll phase: answers
+ * under shutdown end their own connections (`Connection: close`), but a keep-alive connection that
+ * stays idle would hold the close until its keep-alive timeout.
+ *
+ * Connections still in the kernel's accept queue when the listening socket closes are reset by the
+ * kernel; only the drain delay before this call avoids that, by accepting them first.
+ */
+export async function stopAccepting(server: http.Server): Promise<() => void> {
+  net.Server.prototype.close.call(server);
+  await afterAPollPhase();
+  server.closeIdleConnections();
+  const reaper = setInterval(() => setImmediate(() => server.closeIdleConnections()), 50);
+  return () => clearInterval(reaper);
+}
