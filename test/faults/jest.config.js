@@ -1,6 +1,6 @@
 // The fault scripts of issue 7: each file starts, kills and restarts its own server processes
 // (the built dist/src/main.js) and its own PostgreSQL, so no global setup. Run with
-// `npm run test:faults` (builds first); the 60 s load run is skipped unless FAULTS_LOAD=1.
+// `npm run test:faults` (builds first), which CI runs after `npm test`.
 import { shared } from '../../jest.config.js';
 
 /** @type {import('jest').Config} */
