@@ -216,6 +216,8 @@ async function main(): Promise<void> {
   // The raw rate is the native hash without Roster's limit on concurrent hashes: the machine's own limit.
   const { hashArgon2i: hashPassword } = await importBuilt<{ hashArgon2i: HashPassword }>('src/users/passwords/password-hashing.js');
   const inFlight = threadPoolSize();
+  // Roster's own default, for the report when HASH_CONCURRENCY is not set (Roster inherits this environment).
+  const { DEFAULT_HASH_CONCURRENCY: defaultHashConcurrency } = await importBuilt<{ DEFAULT_HASH_CONCURRENCY: number }>('src/common/cpu-bound.js');
 
   const cleanups = new Cleanups();
   try {
@@ -307,13 +309,14 @@ async function main(): Promise<void> {
           `p50 ${rate.p50.toFixed(0)} ms, p99 ${rate.p99.toFixed(0)} ms)${details(phases.raw)}`,
       );
 
-      const alone = figures(await measured(phases.readsAlone, () => reads(token, options.duration)));
-      readsAlone.push(alone);
-      log(`${label} reads alone        ${describeRun(alone)}${details(phases.readsAlone)}`);
-
+      // Right after the raw rate, so that the pair sees the same machine (its speed drifts by ±10% within a minute).
       const created = figures(await measured(phases.createsAlone, () => creates(token, options.duration)));
       createsAlone.push(created);
       log(`${label} creates alone      ${describeRun(created)}${details(phases.createsAlone)}`);
+
+      const alone = figures(await measured(phases.readsAlone, () => reads(token, options.duration)));
+      readsAlone.push(alone);
+      log(`${label} reads alone        ${describeRun(alone)}${details(phases.readsAlone)}`);
 
       const [read, create] = (await measured(phases.together, () => Promise.all([reads(token, options.duration), creates(token, options.duration)]))).map(figures);
       readsTogether.push(read);
@@ -340,13 +343,15 @@ async function main(): Promise<void> {
       dataset: { users, logs },
       seed: seedReport,
       threadPoolSize: inFlight,
+      hashConcurrency: Number(process.env.HASH_CONCURRENCY ?? defaultHashConcurrency),
       hashParameters,
       singleHashMs: single,
       raw: { runs: raw, median: rawMedian, ...phases.raw },
       readsAlone: { reads: summarise(readsAlone), ...phases.readsAlone },
       createsAlone: { creates: createsSummary, ...phases.createsAlone },
       together: { reads: summarise(readsTogether), creates: summarise(createsTogether), ...phases.together },
-      ratio: createsSummary.median.requestsPerSecond / rawMedian.hashesPerSecond,
+      ratio: median(createsAlone.map((run, index) => run.requestsPerSecond / raw[index].hashesPerSecond)),
+      ratioOfMedians: createsSummary.median.requestsPerSecond / rawMedian.hashesPerSecond,
       ratioPerCpuSecond:
         median(createsAlone.map((run, index) => run.requestsPerSecond / phases.createsAlone.cpu[index].processes.Roster)) /
         median(raw.map((run, index) => run.hashesPerSecond / phases.raw.cpu[index].processes.bench)),
