@@ -14,7 +14,7 @@
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { Ledger, runWriteLoad, verifyLedger } from './ledger.js';
+import { failFastProblems, Ledger, pollStatus, runReadLoad, runWriteLoad, type StatusPoll, verifyLedger } from './ledger.js';
 import {
   type Credentials,
   embeddedDatabaseUrl,
@@ -28,7 +28,6 @@ import {
   postmasterPid,
   removeDir,
   report,
-  send,
   type ServerProcess,
   signalAndWait,
   sleep,
@@ -50,13 +49,6 @@ const HANG_MS = 10_000;
  * HANG_MS, so a request that waits for the database to come back cannot pass.
  */
 const FAIL_FAST_MS = STATEMENT_TIMEOUT_MS + 1000 + 2000 + 2000;
-
-interface Poll {
-  status?: number;
-  error?: string;
-  startedAt: number;
-  ms: number;
-}
 
 describe('a hung PostgreSQL (SIGSTOP) during load', () => {
   let root: string;
@@ -99,34 +91,15 @@ describe('a hung PostgreSQL (SIGSTOP) during load', () => {
     let stopped = false;
 
     const writers = runWriteLoad(ledger, baseUrl, token, { clients: WRITERS, until: () => stopped, agent, backoffMs: 50, timeoutMs: clientTimeoutMs });
-    const readers = Promise.all(
-      Array.from({ length: READERS }, async (_, reader) => {
-        for (let round = 0; !stopped; round += 1) {
-          const live = ledger.live();
-          const target = live[Math.floor(Math.random() * live.length)];
-          const path = round % 2 === 0 || !target ? '/api/users?page_size=5' : `/api/users/${target.id}`;
-          const reply = await send(baseUrl, 'GET', path, { token, agent, timeoutMs: clientTimeoutMs });
-          ledger.requests.push({
-            op: 'read',
-            status: reply.status,
-            code: (reply.body as { code?: string } | undefined)?.code,
-            error: reply.error,
-            startedAt: reply.startedAt,
-            ms: reply.ms,
-            retryAfter: reply.headers?.['retry-after'],
-          });
-          if (reply.status !== 200) await sleep(50 + reader);
-        }
-      }),
-    );
-    const polls: Poll[] = [];
-    const poller = (async () => {
-      while (!stopped) {
-        const reply = await send(baseUrl, 'GET', '/api/status', { timeoutMs: clientTimeoutMs });
-        polls.push({ status: reply.status, error: reply.error, startedAt: reply.startedAt, ms: reply.ms });
-        await sleep(100);
-      }
-    })();
+    const readers = runReadLoad(ledger, baseUrl, token, {
+      clients: READERS,
+      until: () => stopped,
+      agent,
+      timeoutMs: clientTimeoutMs,
+      path: (round, target) => (round % 2 === 0 || !target ? '/api/users?page_size=5' : `/api/users/${target.id}`),
+    });
+    const polls: StatusPoll[] = [];
+    const poller = pollStatus(baseUrl, polls, () => stopped, clientTimeoutMs);
 
     let frozenAt = 0;
     let thawedAt = 0;
@@ -157,19 +130,8 @@ describe('a hung PostgreSQL (SIGSTOP) during load', () => {
       agent.destroy();
     }
 
-    const problems: string[] = [];
     const requests = ledger.requests;
-    for (const entry of requests) {
-      if (entry.status === undefined) problems.push(`${entry.op}: no answer (${entry.error}) after ${entry.ms} ms`);
-      else if (entry.ms > FAIL_FAST_MS) problems.push(`${entry.op}: ${entry.status} took ${entry.ms} ms`);
-      else if (entry.status >= 500 && (entry.status !== 503 || entry.code !== 'service.unavailable' || entry.retryAfter !== '1')) {
-        problems.push(`${entry.op}: ${entry.status} ${entry.code} retry-after=${entry.retryAfter}`);
-      } else if (entry.status >= 400 && entry.status < 500 && !(entry.op === 'read' && entry.status === 404)) problems.push(`${entry.op}: ${entry.status} ${entry.code}`);
-    }
-    for (const poll of polls) {
-      if (poll.status !== 204 && poll.status !== 503) problems.push(`status: ${poll.status ?? poll.error} after ${poll.ms} ms`);
-      if (poll.ms > FAIL_FAST_MS) problems.push(`status: ${poll.status ?? poll.error} took ${poll.ms} ms`);
-    }
+    const problems = failFastProblems(requests, polls, FAIL_FAST_MS);
     // Requests made while it hung (started after the freeze, answered before the thaw) all failed fast with 503.
     const duringHang = requests.filter((entry) => entry.startedAt >= frozenAt && entry.startedAt + entry.ms <= thawedAt);
     if (duringHang.length === 0 || duringHang.some((entry) => entry.status !== 503)) {

@@ -236,6 +236,77 @@ export async function runWriteLoad(ledger: Ledger, baseUrl: string, token: strin
   await Promise.all(Array.from({ length: options.clients }, (_, owner) => writeClient(ledger, owner, baseUrl, token, options)));
 }
 
+export interface ReadLoadOptions {
+  clients: number;
+  /** The load runs until this returns true. */
+  until: () => boolean;
+  agent?: http.Agent;
+  timeoutMs: number;
+  /** The path of a client's `round`-th read; `target` is a random live user, if there is one. */
+  path: (round: number, target: TrackedUser | undefined) => string;
+}
+
+/** Readers that record every answer in the ledger's requests; after a non-200 a reader pauses briefly, as a polite client would. */
+export async function runReadLoad(ledger: Ledger, baseUrl: string, token: string, options: ReadLoadOptions): Promise<void> {
+  await Promise.all(
+    Array.from({ length: options.clients }, async (_, reader) => {
+      for (let round = 0; !options.until(); round += 1) {
+        const live = ledger.live();
+        const target = live[Math.floor(Math.random() * live.length)];
+        const reply = await send(baseUrl, 'GET', options.path(round, target), { token, agent: options.agent, timeoutMs: options.timeoutMs });
+        ledger.requests.push({
+          op: 'read',
+          status: reply.status,
+          code: (reply.body as { code?: string } | undefined)?.code,
+          error: reply.error,
+          startedAt: reply.startedAt,
+          ms: reply.ms,
+          retryAfter: reply.headers?.['retry-after'],
+        });
+        if (reply.status !== 200) await sleep(50 + reader);
+      }
+    }),
+  );
+}
+
+export interface StatusPoll {
+  status?: number;
+  error?: string;
+  startedAt: number;
+  endedAt: number;
+  ms: number;
+}
+
+/** Polls `GET /api/status` every 100 ms into `polls` until `until()` is true. */
+export async function pollStatus(baseUrl: string, polls: StatusPoll[], until: () => boolean, timeoutMs: number): Promise<void> {
+  while (!until()) {
+    const reply = await send(baseUrl, 'GET', '/api/status', { timeoutMs });
+    polls.push({ status: reply.status, error: reply.error, startedAt: reply.startedAt, endedAt: reply.endedAt, ms: reply.ms });
+    await sleep(100);
+  }
+}
+
+/**
+ * What a fault may cost a client: every request answered within `failFastMs`; the only failure
+ * answer 503 `service.unavailable` with `Retry-After: 1` (a 404 read of a user deleted meanwhile is
+ * expected); `GET /api/status` answering 204 or 503, fast.
+ */
+export function failFastProblems(requests: RequestRecord[], polls: StatusPoll[], failFastMs: number): string[] {
+  const problems: string[] = [];
+  for (const entry of requests) {
+    if (entry.status === undefined) problems.push(`${entry.op}: no answer (${entry.error}) after ${entry.ms} ms`);
+    else if (entry.ms > failFastMs) problems.push(`${entry.op}: ${entry.status} took ${entry.ms} ms`);
+    else if (entry.status >= 500 && (entry.status !== 503 || entry.code !== 'service.unavailable' || entry.retryAfter !== '1')) {
+      problems.push(`${entry.op}: ${entry.status} ${entry.code} retry-after=${entry.retryAfter}`);
+    } else if (entry.status >= 400 && entry.status < 500 && !(entry.op === 'read' && entry.status === 404)) problems.push(`${entry.op}: ${entry.status} ${entry.code}`);
+  }
+  for (const poll of polls) {
+    if (poll.status !== 204 && poll.status !== 503) problems.push(`status: ${poll.status ?? poll.error} after ${poll.ms} ms`);
+    if (poll.ms > failFastMs) problems.push(`status: ${poll.status ?? poll.error} took ${poll.ms} ms`);
+  }
+  return problems;
+}
+
 async function mapLimit<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array<R>(items.length);
   let next = 0;

@@ -15,7 +15,7 @@
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { Ledger, runWriteLoad, verifyLedger } from './ledger.js';
+import { failFastProblems, Ledger, pollStatus, runReadLoad, runWriteLoad, type StatusPoll, verifyLedger } from './ledger.js';
 import {
   type Credentials,
   DIST,
@@ -43,14 +43,6 @@ interface EmbeddedDatabase {
   url: string;
   adminUrl: string;
   stop(): Promise<void>;
-}
-
-interface Poll {
-  status?: number;
-  error?: string;
-  startedAt: number;
-  endedAt: number;
-  ms: number;
 }
 
 const WRITERS = 16;
@@ -99,35 +91,16 @@ describe('PostgreSQL restart (fast and immediate) during load', () => {
 
     // Writers (ledger), readers, and the readiness poller.
     const writers = runWriteLoad(ledger, server.baseUrl, token, { clients: WRITERS, until: () => stopped, agent, backoffMs: 50, timeoutMs: 10_000 });
-    const readers = Promise.all(
-      Array.from({ length: READERS }, async (_, reader) => {
-        for (let round = 0; !stopped; round += 1) {
-          const live = ledger.live();
-          const target = live[Math.floor(Math.random() * live.length)];
-          const path =
-            round % 3 === 0 || !target ? '/api/users?page_size=5' : round % 3 === 1 ? `/api/users/${target.id}` : `/api/logs?page_size=5&userId=${target.id}`;
-          const reply = await send(server!.baseUrl, 'GET', path, { token, agent, timeoutMs: 10_000 });
-          ledger.requests.push({
-            op: 'read',
-            status: reply.status,
-            code: (reply.body as { code?: string } | undefined)?.code,
-            error: reply.error,
-            startedAt: reply.startedAt,
-            ms: reply.ms,
-            retryAfter: reply.headers?.['retry-after'],
-          });
-          if (reply.status !== 200) await sleep(50 + reader);
-        }
-      }),
-    );
-    const polls: Poll[] = [];
-    const poller = (async () => {
-      while (!stopped) {
-        const reply = await send(server.baseUrl, 'GET', '/api/status', { timeoutMs: 10_000 });
-        polls.push({ status: reply.status, error: reply.error, startedAt: reply.startedAt, endedAt: reply.endedAt, ms: reply.ms });
-        await sleep(100);
-      }
-    })();
+    const readers = runReadLoad(ledger, server.baseUrl, token, {
+      clients: READERS,
+      until: () => stopped,
+      agent,
+      timeoutMs: 10_000,
+      path: (round, target) =>
+        round % 3 === 0 || !target ? '/api/users?page_size=5' : round % 3 === 1 ? `/api/users/${target.id}` : `/api/logs?page_size=5&userId=${target.id}`,
+    });
+    const polls: StatusPoll[] = [];
+    const poller = pollStatus(server.baseUrl, polls, () => stopped, 10_000);
     const firstReadyAfter = (since: number): Promise<number> =>
       waitFor('GET /api/status to answer 204 again', () => polls.find((poll) => poll.startedAt >= since && poll.status === 204)?.endedAt, 20_000, 50);
 
@@ -190,20 +163,8 @@ describe('PostgreSQL restart (fast and immediate) during load', () => {
       { name: 'immediate', down: within('immediateDown', 'immediateRestart'), transition: within('immediateStop', 'immediateReady'), up: events.immediateUp, ready: events.immediateReady, next: events.loadStop },
     ];
     const figures: Record<string, unknown> = { requests: requests.length, statusPolls: polls.length };
-    const problems: string[] = [];
-
     // Every request got an answer, fast; the only failure answer is 503 service.unavailable + Retry-After.
-    for (const entry of requests) {
-      if (entry.status === undefined) problems.push(`${entry.op}: no answer (${entry.error}) after ${entry.ms} ms`);
-      else if (entry.ms > FAIL_FAST_MS) problems.push(`${entry.op}: ${entry.status} took ${entry.ms} ms`);
-      else if (entry.status >= 500 && (entry.status !== 503 || entry.code !== 'service.unavailable' || entry.retryAfter !== '1')) {
-        problems.push(`${entry.op}: ${entry.status} ${entry.code} retry-after=${entry.retryAfter}`);
-      } else if (entry.status >= 400 && entry.status < 500 && !(entry.op === 'read' && entry.status === 404)) problems.push(`${entry.op}: ${entry.status} ${entry.code}`);
-    }
-    for (const poll of polls) {
-      if (poll.status !== 204 && poll.status !== 503) problems.push(`status: ${poll.status ?? poll.error} after ${poll.ms} ms`);
-      if (poll.ms > FAIL_FAST_MS) problems.push(`status took ${poll.ms} ms`);
-    }
+    const problems = failFastProblems(requests, polls, FAIL_FAST_MS);
 
     for (const window of windows) {
       const downRequests = requests.filter(window.down);
