@@ -177,7 +177,9 @@ describe('kill -9 during a write load', () => {
     let token = await fetchToken(server.baseUrl, credentials);
     let killed = false;
     const load = runWriteLoad(ledger, server.baseUrl, token, { clients: CLIENTS, until: () => killed, stopOnConnectionError: true });
-    await sleep(1500);
+    const acknowledgedBefore = ledger.requests.filter((entry) => entry.status === 200).length;
+    await waitFor('100 acknowledged writes before the kill', () =>
+      ledger.requests.filter((entry) => entry.status === 200).length >= acknowledgedBefore + 100 ? true : undefined, 30_000, 20);
     const victims = [server.pid, ...postmasterAndChildren(clusterDir)];
     for (const pid of victims) process.kill(pid, 'SIGKILL');
     killed = true;

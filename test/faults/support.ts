@@ -129,9 +129,6 @@ export async function startServer(options: StartServerOptions): Promise<ServerPr
   } finally {
     clearTimeout(timer);
   }
-  // The service installs its SIGTERM handler just after printing "listening": a signal sent the
-  // instant that line is read could still meet the default action (see sigterm.fault-spec.ts).
-  if (readyLine === 'Roster listening') await sleep(200);
   return { baseUrl: `http://127.0.0.1:${port}`, port, pid: child.pid!, child, logs, errors, exited, isRunning: () => running };
 }
 
