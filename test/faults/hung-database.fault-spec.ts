@@ -24,12 +24,10 @@ import {
   makeTempDir,
   newCredentials,
   percentile,
-  postgresProcessesOn,
-  postmasterPid,
   removeDir,
+  stopLeftoverPostgres,
   report,
   type ServerProcess,
-  signalAndWait,
   sleep,
   startServer,
   stopServer,
@@ -69,8 +67,7 @@ describe('a hung PostgreSQL (SIGSTOP) during load', () => {
     // Never leave the cluster frozen: stopping the service waits for its PostgreSQL.
     if (clusterDir) thawCluster(clusterDir, frozen);
     await stopServer(server);
-    const pid = postmasterPid(clusterDir);
-    if (pid !== undefined && postgresProcessesOn(clusterDir).includes(pid)) await signalAndWait(pid, 'SIGINT');
+    await stopLeftoverPostgres(clusterDir);
     await removeDir(root);
   });
 

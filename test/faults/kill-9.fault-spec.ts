@@ -27,10 +27,10 @@ import {
   postmasterAndChildren,
   postmasterPid,
   removeDir,
+  stopLeftoverPostgres,
   report,
   send,
   type ServerProcess,
-  signalAndWait,
   sleep,
   startServer,
   stopServer,
@@ -56,9 +56,7 @@ describe('kill -9 during a write load', () => {
 
   afterAll(async () => {
     await stopServer(server);
-    // A PostgreSQL of this test's own data dir left by a failed run: stop it (fast shutdown).
-    const pid = postmasterPid(join(dataDir, 'pg'));
-    if (pid !== undefined && postgresProcessesOn(join(dataDir, 'pg')).includes(pid)) await signalAndWait(pid, 'SIGINT');
+    await stopLeftoverPostgres(join(dataDir, 'pg'));
     await removeDir(root);
   });
 

@@ -28,6 +28,7 @@ import {
   postgresProcessesOn,
   postmasterPid,
   removeDir,
+  stopLeftoverPostgres,
   report,
   send,
   type ServerProcess,
@@ -68,8 +69,7 @@ describe('PostgreSQL restart (fast and immediate) during load', () => {
     await stopServer(server);
     if (restarted && postgresProcessesOn(clusterDir).includes(restarted.pid)) await signalAndWait(restarted.pid, 'SIGINT');
     await launched?.stop().catch(() => undefined);
-    const pid = postmasterPid(clusterDir);
-    if (pid !== undefined && postgresProcessesOn(clusterDir).includes(pid)) await signalAndWait(pid, 'SIGINT');
+    await stopLeftoverPostgres(clusterDir);
     await removeDir(root);
   });
 

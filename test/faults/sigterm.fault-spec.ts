@@ -20,6 +20,7 @@ import {
   postgresProcessesOn,
   postmasterPid,
   removeDir,
+  stopLeftoverPostgres,
   report,
   type Reply,
   send,
@@ -51,8 +52,7 @@ describe('SIGTERM', () => {
 
   afterAll(async () => {
     await stopServer(server);
-    const pid = postmasterPid(join(dataDir, 'pg'));
-    if (pid !== undefined && postgresProcessesOn(join(dataDir, 'pg')).includes(pid)) await signalAndWait(pid, 'SIGINT');
+    await stopLeftoverPostgres(join(dataDir, 'pg'));
     await removeDir(root);
   });
 

@@ -315,6 +315,12 @@ export function postmasterPid(clusterDir: string): number | undefined {
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
+/** Stops (fast shutdown) a PostgreSQL still serving `clusterDir`, as a failed run can leave one behind. */
+export async function stopLeftoverPostgres(clusterDir: string): Promise<void> {
+  const pid = postmasterPid(clusterDir);
+  if (pid !== undefined && postgresProcessesOn(clusterDir).includes(pid)) await signalAndWait(pid, 'SIGINT');
+}
+
 /** Whether `pid` is a live process (a zombie awaiting its parent counts as gone). */
 export function isAlive(pid: number): boolean {
   try {
