@@ -8,6 +8,7 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import type pg from 'pg';
 import type { RunFigures, ServerFigures } from './report.js';
 
@@ -101,6 +102,57 @@ export class ProgressBar {
 }
 
 /** `--flag value` / `--flag=value` options as strings (node's parseArgs with every option a string). */
+/** The command-line options every benchmark takes. */
+const SHARED_OPTIONS = {
+  users: { type: 'string' },
+  logs: { type: 'string' },
+  duration: { type: 'string' },
+  runs: { type: 'string' },
+  warmup: { type: 'string' },
+  'data-dir': { type: 'string' },
+  ephemeral: { type: 'boolean', default: false },
+  reseed: { type: 'boolean', default: false },
+  'no-results-md': { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+} as const;
+
+export interface BenchArgs<Extra extends string> {
+  /** A string option's raw value: `--users`, `--logs` or one of the benchmark's own. */
+  option: (name: Extra | 'users' | 'logs') => string | undefined;
+  duration: number;
+  runs: number;
+  warmup: number;
+  dataDir?: string;
+  ephemeral: boolean;
+  reseed: boolean;
+  resultsMd: boolean;
+}
+
+/** Parses the shared options plus a benchmark's own string options; `--help` prints `usage` and exits. */
+export function parseBenchArgs<Extra extends string>(extra: readonly Extra[], usage: string): BenchArgs<Extra> {
+  const own = Object.fromEntries(extra.map((name) => [name, { type: 'string' as const }]));
+  const { values } = parseArgs({ options: { ...SHARED_OPTIONS, ...own } });
+  if (values.help === true) {
+    process.stdout.write(`${usage}\n`);
+    process.exit(0);
+  }
+  const strings: Record<string, unknown> = values;
+  const option = (name: string): string | undefined => {
+    const value = strings[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  return {
+    option,
+    duration: Math.max(1, numberOption(option('duration'), 10, 'duration')),
+    runs: Math.max(1, numberOption(option('runs'), 3, 'runs')),
+    warmup: numberOption(option('warmup'), 2, 'warmup'),
+    dataDir: option('data-dir'),
+    ephemeral: values.ephemeral === true,
+    reseed: values.reseed === true,
+    resultsMd: values['no-results-md'] !== true,
+  };
+}
+
 export function numberOption(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   const parsed = Number(value.replace(/_/g, ''));

@@ -6,22 +6,15 @@
  */
 import { renameSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { EventLoopFigures } from './report.js';
 
 /** Milliseconds between the probe's timer ticks: the histogram holds tick intervals, this much is no delay. */
 const ELD_RESOLUTION_MS = 5;
 
-export interface EventLoopSnapshot {
+/** What one signal reports: Roster's event-loop delay since the previous one. */
+export interface EventLoopSnapshot extends EventLoopFigures {
   /** 1 for the first signal, then 2, 3…: the bench waits for the number it expects. */
   seq: number;
-  /** Delay beyond the timer's interval, milliseconds. */
-  p50: number;
-  p99: number;
-  max: number;
-  mean: number;
-  /** Timer ticks observed. */
-  samples: number;
-  /** The timer's interval, milliseconds (subtracted from every figure). */
-  resolutionMs: number;
 }
 
 const file = process.env.ROSTER_BENCH_ELD_FILE;

@@ -11,7 +11,6 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
 import {
   BENCH_DIR,
@@ -27,6 +26,7 @@ import {
   machineInfo,
   median,
   numberOption,
+  parseBenchArgs,
   openDatabase,
   percentile,
   postgresInfo,
@@ -82,38 +82,15 @@ interface Options {
 }
 
 function parseOptions(): Options {
-  const { values } = parseArgs({
-    options: {
-      users: { type: 'string' },
-      logs: { type: 'string' },
-      duration: { type: 'string' },
-      runs: { type: 'string' },
-      warmup: { type: 'string' },
-      'read-connections': { type: 'string' },
-      'create-connections': { type: 'string' },
-      'data-dir': { type: 'string' },
-      ephemeral: { type: 'boolean', default: false },
-      reseed: { type: 'boolean', default: false },
-      'no-results-md': { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
+  const args = parseBenchArgs(['read-connections', 'create-connections'], USAGE);
+  const users = args.option('users');
+  const logs = args.option('logs');
   return {
-    users: values.users === undefined ? undefined : numberOption(values.users, DEFAULT_USERS, 'users'),
-    logs: values.logs === undefined ? undefined : numberOption(values.logs, 0, 'logs'),
-    duration: Math.max(1, numberOption(values.duration, 10, 'duration')),
-    runs: Math.max(1, numberOption(values.runs, 3, 'runs')),
-    warmup: numberOption(values.warmup, 2, 'warmup'),
-    readConnections: Math.max(1, numberOption(values['read-connections'], 10, 'read-connections')),
-    createConnections: Math.max(1, numberOption(values['create-connections'], 20, 'create-connections')),
-    dataDir: values['data-dir'],
-    ephemeral: values.ephemeral,
-    reseed: values.reseed,
-    resultsMd: !values['no-results-md'],
+    ...args,
+    users: users === undefined ? undefined : numberOption(users, DEFAULT_USERS, 'users'),
+    logs: logs === undefined ? undefined : numberOption(logs, 0, 'logs'),
+    readConnections: Math.max(1, numberOption(args.option('read-connections'), 10, 'read-connections')),
+    createConnections: Math.max(1, numberOption(args.option('create-connections'), 20, 'create-connections')),
   };
 }
 

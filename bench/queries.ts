@@ -7,6 +7,7 @@
  * without the framework".
  */
 import type pg from 'pg';
+import { importBuilt } from './common.js';
 
 export interface Statement {
   /** Prepared-statement name (one per distinct SQL text). */
@@ -17,34 +18,15 @@ export interface Statement {
 
 /** src/users/users.service.ts SEARCH_COLUMNS: the general `search` tests all of them. */
 export const SEARCH_COLUMNS = ['id', 'primary_email', 'primary_phone', 'username', 'name'];
-/** src/users/users.service.ts SEARCH_COUNT_CAP: a search counts its matches this far (+1). */
-export const SEARCH_COUNT_CAP = 10_000;
 
-/** src/logs/logs.service.ts LOG_COUNT_CAP: log totals are counted this far (+1). */
-export const LOG_COUNT_CAP = 10_000;
+// Constants and SQL fragments taken from the build, so the baseline cannot drift from the service.
+const { SEARCH_COUNT_CAP } = await importBuilt<{ SEARCH_COUNT_CAP: number }>('src/users/users.service.js');
+const { LOG_COUNT_CAP } = await importBuilt<{ LOG_COUNT_CAP: number }>('src/logs/logs.service.js');
+const { LISTED_KEY_FAMILIES } = await importBuilt<{ LISTED_KEY_FAMILIES: string[] }>('src/logs/log-keys.js');
+const { IDENTITIES_MAP_SQL } = await importBuilt<{ IDENTITIES_MAP_SQL: string }>('src/users/users.repository.js');
 
-/** src/logs/log-keys.ts LISTED_KEY_FAMILIES, as the repository's LIKE patterns. */
-export const LISTED_KEY_PATTERNS = [
-  'ManagementApi',
-  'ExchangeTokenBy',
-  'RevokeToken',
-  'RevokeGrants',
-  'Interaction',
-  'JwtCustomizer',
-  'SamlApplication',
-  'Action',
-  'Unknown',
-].map((family) => `${family}%`);
-
-/** `{ [target]: { userId, details? } }`, as users.repository.ts IDENTITIES_MAP_SQL. */
-const IDENTITIES_MAP_SQL = `(
-  SELECT coalesce(jsonb_object_agg(
-    identity.target,
-    CASE WHEN identity.details IS NULL THEN jsonb_build_object('userId', identity.identity_id)
-         ELSE jsonb_build_object('userId', identity.identity_id, 'details', identity.details) END
-  ), '{}'::jsonb)
-  FROM user_identities AS identity WHERE identity.user_id = users.id
-)`;
+/** As the logs repository's LIKE patterns. */
+const LISTED_KEY_PATTERNS = LISTED_KEY_FAMILIES.map((family) => `${family}%`);
 
 function camelCase(column: string): string {
   return column.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());

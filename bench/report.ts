@@ -177,7 +177,9 @@ export interface EventLoopFigures {
   p99: number;
   max: number;
   mean: number;
+  /** Timer ticks observed. */
   samples: number;
+  /** The probe timer's interval, milliseconds (subtracted from every figure). */
   resolutionMs: number;
 }
 
@@ -254,6 +256,18 @@ export function passwordsTable(report: PasswordReport): string {
   const reads = `${String(report.options.readConnections)} connections`;
   const creates = `${String(report.options.createConnections)} connections`;
   const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  /** A load against Roster; without `phase` its event loop and CPU are those of the row above (the same load). */
+  const serverRow = (label: string, load: string, figures: ServerFigures, unit: 'creates/s' | 'req/s', phase?: { eventLoop: EventLoopFigures[]; cpu: CpuFigures[] }) =>
+    row([
+      label,
+      load,
+      `${unit === 'req/s' ? formatCount(figures.median.requestsPerSecond) : fixed(figures.median.requestsPerSecond)} ${unit}`,
+      fixed(figures.median.p50),
+      fixed(figures.median.p99),
+      phase ? eventLoopText(phase.eventLoop) : '(same load as above)',
+      phase ? cpuText(phase.cpu) : '(same)',
+      errorCount(figures),
+    ]);
   return [
     '| measurement | load | throughput | p50 ms | p99 ms | Roster event-loop delay p50 / p99 / max ms | CPU cores: Roster / PostgreSQL / bench / other / machine | errors |',
     '|---|---|---:|---:|---:|---:|---:|---:|',
@@ -267,46 +281,10 @@ export function passwordsTable(report: PasswordReport): string {
       cpuText(raw.cpu),
       '0',
     ]),
-    row([
-      '`POST /api/users` with a password, alone',
-      creates,
-      `${fixed(createsAlone.creates.median.requestsPerSecond)} creates/s`,
-      fixed(createsAlone.creates.median.p50),
-      fixed(createsAlone.creates.median.p99),
-      eventLoopText(createsAlone.eventLoop),
-      cpuText(createsAlone.cpu),
-      errorCount(createsAlone.creates),
-    ]),
-    row([
-      '`GET /api/users/:id` alone',
-      reads,
-      `${formatCount(readsAlone.reads.median.requestsPerSecond)} req/s`,
-      fixed(readsAlone.reads.median.p50),
-      fixed(readsAlone.reads.median.p99),
-      eventLoopText(readsAlone.eventLoop),
-      cpuText(readsAlone.cpu),
-      errorCount(readsAlone.reads),
-    ]),
-    row([
-      '`GET /api/users/:id` while the creates run',
-      `${reads} + ${creates} of creates`,
-      `${formatCount(together.reads.median.requestsPerSecond)} req/s`,
-      fixed(together.reads.median.p50),
-      fixed(together.reads.median.p99),
-      eventLoopText(together.eventLoop),
-      cpuText(together.cpu),
-      errorCount(together.reads),
-    ]),
-    row([
-      '`POST /api/users` while the reads run',
-      `${creates} + ${reads} of reads`,
-      `${fixed(together.creates.median.requestsPerSecond)} creates/s`,
-      fixed(together.creates.median.p50),
-      fixed(together.creates.median.p99),
-      '(same load as above)',
-      '(same)',
-      errorCount(together.creates),
-    ]),
+    serverRow('`POST /api/users` with a password, alone', creates, createsAlone.creates, 'creates/s', createsAlone),
+    serverRow('`GET /api/users/:id` alone', reads, readsAlone.reads, 'req/s', readsAlone),
+    serverRow('`GET /api/users/:id` while the creates run', `${reads} + ${creates} of creates`, together.reads, 'req/s', together),
+    serverRow('`POST /api/users` while the reads run', `${creates} + ${reads} of reads`, together.creates, 'creates/s'),
   ].join('\n');
 }
 

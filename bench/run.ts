@@ -9,7 +9,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
 import {
   BENCH_DIR,
@@ -21,6 +20,7 @@ import {
   log,
   machineInfo,
   numberOption,
+  parseBenchArgs,
   openDatabase,
   postgresInfo,
   ROOT,
@@ -71,43 +71,16 @@ interface Options {
 }
 
 function parseOptions(): Options {
-  const { values } = parseArgs({
-    options: {
-      users: { type: 'string' },
-      logs: { type: 'string' },
-      duration: { type: 'string' },
-      runs: { type: 'string' },
-      warmup: { type: 'string' },
-      connections: { type: 'string' },
-      'point-connections': { type: 'string' },
-      scenarios: { type: 'string' },
-      'log-key': { type: 'string' },
-      'data-dir': { type: 'string' },
-      ephemeral: { type: 'boolean', default: false },
-      reseed: { type: 'boolean', default: false },
-      'no-results-md': { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
-  const users = numberOption(values.users, 100_000, 'users');
+  const args = parseBenchArgs(['connections', 'point-connections', 'scenarios', 'log-key'], USAGE);
+  const users = numberOption(args.option('users'), 100_000, 'users');
   return {
+    ...args,
     users,
-    logs: numberOption(values.logs, users * 10, 'logs'),
-    duration: numberOption(values.duration, 10, 'duration'),
-    runs: Math.max(1, numberOption(values.runs, 3, 'runs')),
-    warmup: numberOption(values.warmup, 2, 'warmup'),
-    connections: Math.max(1, numberOption(values.connections, 10, 'connections')),
-    pointConnections: Math.max(1, numberOption(values['point-connections'], 50, 'point-connections')),
-    scenarios: values.scenarios?.split(',').map((name) => name.trim()).filter(Boolean),
-    logKey: values['log-key'] ?? DEFAULT_LOG_KEY,
-    dataDir: values['data-dir'],
-    ephemeral: values.ephemeral,
-    reseed: values.reseed,
-    resultsMd: !values['no-results-md'],
+    logs: numberOption(args.option('logs'), users * 10, 'logs'),
+    connections: Math.max(1, numberOption(args.option('connections'), 10, 'connections')),
+    pointConnections: Math.max(1, numberOption(args.option('point-connections'), 50, 'point-connections')),
+    scenarios: args.option('scenarios')?.split(',').map((name) => name.trim()).filter(Boolean),
+    logKey: args.option('log-key') ?? DEFAULT_LOG_KEY,
   };
 }
 

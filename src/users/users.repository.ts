@@ -46,8 +46,11 @@ export interface SqlCondition {
 
 type MergeableJsonColumn = 'custom_data' | 'profile';
 
-/** `{ [target]: { userId, details? } }` of the row's user, from the identities module's table. */
-const IDENTITIES_MAP_SQL = `(
+/**
+ * `{ [target]: { userId, details? } }` of the row's user, from the identities module's table.
+ * Exported for the benchmark's raw baseline, which runs the same select list.
+ */
+export const IDENTITIES_MAP_SQL = `(
   SELECT coalesce(jsonb_object_agg(
     identity.target,
     CASE WHEN identity.details IS NULL THEN jsonb_build_object('userId', identity.identity_id)
