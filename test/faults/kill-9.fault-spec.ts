@@ -15,25 +15,20 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Ledger, runWriteLoad, verifyLedger } from './ledger.js';
 import {
-  type Credentials,
   embeddedDatabaseUrl,
   fetchToken,
-  freePort,
   isAlive,
-  makeTempDir,
-  newCredentials,
   percentile,
   postgresProcessesOn,
   postmasterAndChildren,
   postmasterPid,
-  removeDir,
-  stopLeftoverPostgres,
   report,
   send,
   type ServerProcess,
   sleep,
   startServer,
   stopServer,
+  useFaultWorkspace,
   waitFor,
 } from './support.js';
 
@@ -41,33 +36,17 @@ const CLIENTS = 20;
 const CYCLES: ('server' | 'server+postgres')[] = ['server', 'server', 'server+postgres'];
 
 describe('kill -9 during a write load', () => {
-  let root: string;
-  let dataDir: string;
   let server: ServerProcess | undefined;
-  let port: number;
-  let credentials: Credentials;
+  const workspace = useFaultWorkspace('roster-faults-kill9-', () => server);
 
-  beforeAll(async () => {
-    root = await makeTempDir('roster-faults-kill9-');
-    dataDir = join(root, 'data');
-    port = await freePort();
-    credentials = newCredentials();
-  });
-
-  afterAll(async () => {
-    await stopServer(server);
-    await stopLeftoverPostgres(join(dataDir, 'pg'));
-    await removeDir(root);
-  });
-
-  const start = (): Promise<ServerProcess> => startServer({ port, credentials, env: { DATA_DIR: dataDir, LOG_LEVEL: 'debug' } });
+  const start = (): Promise<ServerProcess> => startServer({ port: workspace.port, credentials: workspace.credentials, env: { DATA_DIR: workspace.dataDir, LOG_LEVEL: 'debug' } });
 
   const ledger = new Ledger(`k${randomBytes(3).toString('hex')}`);
 
   it('keeps every acknowledged write and leaves unacknowledged ones all-or-nothing, with one audit row per change', async () => {
-    const clusterDir = join(dataDir, 'pg');
+    const clusterDir = join(workspace.dataDir, 'pg');
     server = await start();
-    let token = await fetchToken(server.baseUrl, credentials);
+    let token = await fetchToken(server.baseUrl, workspace.credentials);
     const cycles: Record<string, unknown>[] = [];
 
     for (const [index, victim] of CYCLES.entries()) {
@@ -124,9 +103,9 @@ describe('kill -9 during a write load', () => {
 
       // Signing keys live in the database: a token issued before the kill still works.
       expect((await send(server.baseUrl, 'GET', '/api/users?page_size=1', { token })).status).toBe(200);
-      token = await fetchToken(server.baseUrl, credentials);
+      token = await fetchToken(server.baseUrl, workspace.credentials);
 
-      const verification = await verifyLedger(ledger, server.baseUrl, token, await embeddedDatabaseUrl(dataDir));
+      const verification = await verifyLedger(ledger, server.baseUrl, token, await embeddedDatabaseUrl(workspace.dataDir));
       const figures = {
         cycle,
         killed: victim,
@@ -169,10 +148,10 @@ describe('kill -9 during a write load', () => {
    * knows the file is stale when that PID is not a postgres serving this cluster.
    */
   it('starts after a crash whose postmaster.pid names another live process', async () => {
-    const clusterDir = join(dataDir, 'pg');
+    const clusterDir = join(workspace.dataDir, 'pg');
     await stopServer(server); // left running if the test above failed
     server = await start();
-    let token = await fetchToken(server.baseUrl, credentials);
+    let token = await fetchToken(server.baseUrl, workspace.credentials);
     let killed = false;
     const load = runWriteLoad(ledger, server.baseUrl, token, { clients: CLIENTS, until: () => killed, stopOnConnectionError: true });
     const acknowledgedBefore = ledger.requests.filter((entry) => entry.status === 200).length;
@@ -210,8 +189,8 @@ describe('kill -9 during a write load', () => {
         await waitFor('the squatter to exit', () => (isAlive(squatter.pid!) ? undefined : true), 10_000);
         server = await start();
       }
-      token = await fetchToken(server.baseUrl, credentials);
-      const verification = await verifyLedger(ledger, server.baseUrl, token, await embeddedDatabaseUrl(dataDir));
+      token = await fetchToken(server.baseUrl, workspace.credentials);
+      const verification = await verifyLedger(ledger, server.baseUrl, token, await embeddedDatabaseUrl(workspace.dataDir));
       report('kill -9 with a reused postmaster PID', { startFailedFirst: failure !== undefined, users: verification.users, problems: verification.problems.length });
       expect(verification.problems).toEqual([]);
       expect(failure).toBeUndefined();

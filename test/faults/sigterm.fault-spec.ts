@@ -11,16 +11,10 @@ import http from 'node:http';
 import { join } from 'node:path';
 import pg from 'pg';
 import {
-  type Credentials,
   embeddedDatabaseUrl,
   fetchToken,
-  freePort,
-  makeTempDir,
-  newCredentials,
   postgresProcessesOn,
   postmasterPid,
-  removeDir,
-  stopLeftoverPostgres,
   report,
   type Reply,
   send,
@@ -29,6 +23,7 @@ import {
   signalAndWait,
   startServer,
   stopServer,
+  useFaultWorkspace,
   waitFor,
   withDatabase,
 } from './support.js';
@@ -37,36 +32,20 @@ const GRACE_SECONDS = 5;
 const DRAIN_MS = 1000;
 
 describe('SIGTERM', () => {
-  let root: string;
-  let dataDir: string;
-  let port: number;
-  let credentials: Credentials;
   let server: ServerProcess | undefined;
-
-  beforeAll(async () => {
-    root = await makeTempDir('roster-faults-sigterm-');
-    dataDir = join(root, 'data');
-    port = await freePort();
-    credentials = newCredentials();
-  });
-
-  afterAll(async () => {
-    await stopServer(server);
-    await stopLeftoverPostgres(join(dataDir, 'pg'));
-    await removeDir(root);
-  });
+  const workspace = useFaultWorkspace('roster-faults-sigterm-', () => server);
 
   const start = (grace: number, drainMs = DRAIN_MS, env: Record<string, string> = {}): Promise<ServerProcess> =>
     startServer({
-      port,
-      credentials,
-      env: { DATA_DIR: dataDir, LOG_LEVEL: 'debug', SHUTDOWN_GRACE_SECONDS: String(grace), SHUTDOWN_DRAIN_MS: String(drainMs), ...env },
+      port: workspace.port,
+      credentials: workspace.credentials,
+      env: { DATA_DIR: workspace.dataDir, LOG_LEVEL: 'debug', SHUTDOWN_GRACE_SECONDS: String(grace), SHUTDOWN_DRAIN_MS: String(drainMs), ...env },
     });
 
   /** `ManagementApi.User.*` audit rows of the embedded database, counted per key and username or user id. */
   const auditRows = async (key: string, where: 'username' | 'userId', values: string[]): Promise<Map<string, number>> => {
     const path = where === 'username' ? `payload->'params'->>'username'` : `payload->>'userId'`;
-    const rows = await withDatabase(await embeddedDatabaseUrl(dataDir), async (client) =>
+    const rows = await withDatabase(await embeddedDatabaseUrl(workspace.dataDir), async (client) =>
       (await client.query<{ value: string; rows: string }>(`SELECT ${path} AS value, count(*) AS rows FROM logs WHERE key = $1 AND ${path} = ANY($2) GROUP BY 1`, [key, values])).rows,
     );
     return new Map(rows.map((row) => [row.value, Number(row.rows)]));
@@ -81,7 +60,7 @@ describe('SIGTERM', () => {
   /** A burst of user creates with a password (Argon2i, tens of ms each on the thread pool). */
   function burst(count: number, token: string, tag: string, agent: http.Agent, onSent?: () => void): Promise<Reply<{ id?: string; username?: string }>>[] {
     return Array.from({ length: count }, (_, index) =>
-      send<{ id?: string; username?: string }>(`http://127.0.0.1:${port}`, 'POST', '/api/users', {
+      send<{ id?: string; username?: string }>(`http://127.0.0.1:${workspace.port}`, 'POST', '/api/users', {
         token,
         agent,
         onSent,
@@ -92,9 +71,9 @@ describe('SIGTERM', () => {
   }
 
   it('finishes in-flight requests, refuses new ones, exits 0 within the grace period and stops PostgreSQL cleanly', async () => {
-    const clusterDir = join(dataDir, 'pg');
+    const clusterDir = join(workspace.dataDir, 'pg');
     server = await start(GRACE_SECONDS);
-    const token = await fetchToken(server.baseUrl, credentials);
+    const token = await fetchToken(server.baseUrl, workspace.credentials);
     expect((await send(server.baseUrl, 'GET', '/api/users?page_size=1', { token })).status).toBe(200);
 
     // Keep-alive connections, as every HTTP client and load balancer uses. The signal comes once
@@ -108,7 +87,7 @@ describe('SIGTERM', () => {
     await waitFor(
       'the server to have read all 30 requests',
       () => {
-        const { count, unreadBytes } = serverConnections(port);
+        const { count, unreadBytes } = serverConnections(workspace.port);
         return sent === 30 && count >= 30 && unreadBytes === 0 ? true : undefined;
       },
       10_000,
@@ -187,7 +166,7 @@ describe('SIGTERM', () => {
     const startLog = postgresStartLines(server.logs);
     expect(startLog).toContain('database system was shut down at');
     expect(startLog).not.toMatch(/was interrupted|not properly shut down|automatic recovery|left running by an earlier process/);
-    const token2 = await fetchToken(server.baseUrl, credentials);
+    const token2 = await fetchToken(server.baseUrl, workspace.credentials);
     for (const reply of [...replies, lateCreate]) {
       const read = await send<{ username?: string }>(server.baseUrl, 'GET', `/api/users/${reply.body!.id}`, { token: token2 });
       expect(read.status).toBe(200);
@@ -207,7 +186,7 @@ describe('SIGTERM', () => {
    */
   it('answers every request that was fully sent before the signal, and applies each exactly once', async () => {
     server = await start(GRACE_SECONDS);
-    const token = await fetchToken(server.baseUrl, credentials);
+    const token = await fetchToken(server.baseUrl, workspace.credentials);
     const agent = new http.Agent({ keepAlive: false, maxSockets: 64 });
     let signalledAt = 0;
     let sent = 0;
@@ -232,7 +211,7 @@ describe('SIGTERM', () => {
 
     // Each one there exactly once, as answered, with exactly one Create audit row.
     server = await start(GRACE_SECONDS);
-    const token2 = await fetchToken(server.baseUrl, credentials);
+    const token2 = await fetchToken(server.baseUrl, workspace.credentials);
     const usernames = replies.map((_, index) => `unread_${index}`);
     const creates = await auditRows('ManagementApi.User.Create', 'username', usernames);
     for (const [index, reply] of replies.entries()) {
@@ -254,11 +233,11 @@ describe('SIGTERM', () => {
    * PostgreSQL running with no owner.
    */
   it('stops the embedded PostgreSQL too when SIGTERM comes during start-up', async () => {
-    const clusterDir = join(dataDir, 'pg');
+    const clusterDir = join(workspace.dataDir, 'pg');
     server = await startServer({
-      port,
-      credentials,
-      env: { DATA_DIR: dataDir, SHUTDOWN_GRACE_SECONDS: String(GRACE_SECONDS) },
+      port: workspace.port,
+      credentials: workspace.credentials,
+      env: { DATA_DIR: workspace.dataDir, SHUTDOWN_GRACE_SECONDS: String(GRACE_SECONDS) },
       readyLine: 'Embedded PostgreSQL started',
     });
     const signalledAt = Date.now();
@@ -282,16 +261,16 @@ describe('SIGTERM', () => {
    * deadline, not wait for it, and its PostgreSQL must still stop cleanly.
    */
   it('exits with code 1 at the grace deadline when in-flight work outlasts it, and still stops PostgreSQL', async () => {
-    const clusterDir = join(dataDir, 'pg');
+    const clusterDir = join(workspace.dataDir, 'pg');
     const grace = 1;
     // The statement timeout, far past the grace period, must not end the wait first.
     server = await start(grace, 200, { STATEMENT_TIMEOUT_MS: '60000' });
-    const token = await fetchToken(server.baseUrl, credentials);
+    const token = await fetchToken(server.baseUrl, workspace.credentials);
     const created = await send<{ id: string; name: string | null }>(server.baseUrl, 'POST', '/api/users', { token, json: { username: 'overdue', name: 'before' } });
     expect(created.status).toBe(200);
     const userId = created.body!.id;
 
-    const locker = new pg.Client({ connectionString: await embeddedDatabaseUrl(dataDir) });
+    const locker = new pg.Client({ connectionString: await embeddedDatabaseUrl(workspace.dataDir) });
     // The forced exit's fast shutdown of PostgreSQL ends this session too; that is expected.
     locker.on('error', () => undefined);
     await locker.connect();
@@ -340,7 +319,7 @@ describe('SIGTERM', () => {
     const startLog = postgresStartLines(server.logs);
     expect(startLog).toContain('database system was shut down at');
     expect(startLog).not.toMatch(/was interrupted|not properly shut down|automatic recovery/);
-    const token2 = await fetchToken(server.baseUrl, credentials);
+    const token2 = await fetchToken(server.baseUrl, workspace.credentials);
     const read = await send<{ name: string | null }>(server.baseUrl, 'GET', `/api/users/${userId}`, { token: token2 });
     expect({ status: read.status, name: read.body?.name }).toEqual({ status: 200, name: 'before' });
     expect((await auditRows('ManagementApi.User.Update', 'userId', [userId])).get(userId)).toBeUndefined();

@@ -321,6 +321,33 @@ export async function stopLeftoverPostgres(clusterDir: string): Promise<void> {
   if (pid !== undefined && postgresProcessesOn(clusterDir).includes(pid)) await signalAndWait(pid, 'SIGINT');
 }
 
+/** A fault file's own folder, data dir (its embedded cluster lives in `dataDir/pg`), port and credentials. */
+export interface FaultWorkspace {
+  dataDir: string;
+  port: number;
+  credentials: Credentials;
+}
+
+/**
+ * Sets up a fault file's workspace before its tests, and afterwards stops the server `current()`
+ * returns, any PostgreSQL left on the data dir by a failed run, and removes the folder.
+ */
+export function useFaultWorkspace(prefix: string, current: () => ServerProcess | undefined): FaultWorkspace {
+  let root = '';
+  const workspace = { dataDir: '', port: 0, credentials: newCredentials() };
+  beforeAll(async () => {
+    root = await makeTempDir(prefix);
+    workspace.dataDir = join(root, 'data');
+    workspace.port = await freePort();
+  });
+  afterAll(async () => {
+    await stopServer(current());
+    await stopLeftoverPostgres(join(workspace.dataDir, 'pg'));
+    await removeDir(root);
+  });
+  return workspace;
+}
+
 /** Whether `pid` is a live process (a zombie awaiting its parent counts as gone). */
 export function isAlive(pid: number): boolean {
   try {
