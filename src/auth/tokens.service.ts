@@ -8,6 +8,7 @@ import type { Application } from './application.entity.js';
 import { ApplicationsService } from './applications.service.js';
 import type { Caller } from '../common/request-context.js';
 import { SigningKeysService } from './signing-keys.service.js';
+import { isTokenRejection } from './token-rejection.js';
 import { ACCESS_TOKEN_TTL_SECONDS, SIGNING_ALGORITHM } from './token-settings.js';
 
 export interface TokenResponse {
@@ -65,7 +66,8 @@ export class TokensService {
 
   /**
    * Checks signature (against the stored keys), issuer, audience, expiry and not-before with no clock
-   * tolerance, then that the application is still enabled. Any failure is 401 `auth.unauthorized`.
+   * tolerance, then that the application is still enabled. Any failure of the token is 401
+   * `auth.unauthorized`.
    */
   async verify(token: string): Promise<Caller> {
     const caller = this.verifiedTokens.get(token) ?? (await this.verifySignatureAndClaims(token));
@@ -82,8 +84,9 @@ export class TokensService {
         algorithms: [SIGNING_ALGORITHM],
         typ: 'at+jwt',
       }));
-    } catch {
-      throw new RequestError('auth.unauthorized');
+    } catch (error) {
+      if (isTokenRejection(error)) throw new RequestError('auth.unauthorized');
+      throw error;
     }
     if (typeof payload.sub !== 'string' || payload.sub === '') throw new RequestError('auth.jwt_sub_missing');
     if (payload.scope !== undefined && typeof payload.scope !== 'string') throw new RequestError('auth.unauthorized');
