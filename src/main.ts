@@ -23,7 +23,7 @@ async function bootstrap(): Promise<void> {
   const config = readConfig();
   const logger = new ConsoleLogger({ json: true, logLevels: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1) });
   // What has been started so far, for the shutdown path.
-  const running: { embedded?: EmbeddedDatabase; app?: NestFastifyApplication } = {};
+  const running: { embedded?: Promise<EmbeddedDatabase>; app?: NestFastifyApplication } = {};
 
   // Signals are handled from the first moment, so a SIGTERM during start-up still stops the embedded
   // PostgreSQL. On a signal: report not ready but keep serving for the drain delay (load balancers
@@ -47,19 +47,24 @@ async function bootstrap(): Promise<void> {
       await running.app.close();
       stopClosingIdle();
     }
-    await running.embedded?.stop();
+    // A PostgreSQL still starting is waited for, then stopped (a failed start has nothing to stop).
+    const embedded = await running.embedded?.catch(() => undefined);
+    await embedded?.stop();
     logger.log('Stopped', 'Bootstrap');
     process.exit(0);
   };
-  process.once('SIGTERM', (signal) => void shutdown(signal));
-  process.once('SIGINT', (signal) => void shutdown(signal));
+  // `on`, not `once`: a second signal (a second Ctrl-C) must not take the default action and
+  // orphan PostgreSQL; `shutdown` ignores repeats.
+  process.on('SIGTERM', (signal) => void shutdown(signal));
+  process.on('SIGINT', (signal) => void shutdown(signal));
 
-  if (!config.databaseUrl) {
-    running.embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, onLog: (line) => logger.debug(line.trim(), 'EmbeddedPostgres') });
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    running.embedded = startEmbeddedPostgres({ dataDir: config.dataDir, onLog: (line) => logger.debug(line.trim(), 'EmbeddedPostgres') });
+    databaseUrl = (await running.embedded).url;
     logger.log(`Embedded PostgreSQL started; data in ${config.dataDir}`, 'Database');
   }
   if (stopping) return;
-  const databaseUrl = config.databaseUrl ?? running.embedded!.url;
 
   const applied = await runMigrations(databaseUrl);
   if (applied.length > 0) logger.log(`Applied migrations: ${applied.join(', ')}`, 'Database');

@@ -172,6 +172,11 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
 
   if (!existsSync(join(clusterDir, 'PG_VERSION'))) await server.initialise();
   await stopOrphanedServer(clusterDir, onLog);
+  // If the process exits without a clean shutdown (a crash, process.exit, also while PostgreSQL is
+  // still starting), signal PostgreSQL to stop: `stop()` sends the signal synchronously even though
+  // its promise cannot settle then, and does nothing when no server was spawned.
+  const stopOnExit = (): void => void server.stop();
+  process.once('exit', stopOnExit);
   try {
     await server.start();
   } catch (error) {
@@ -192,11 +197,6 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
 
   const connection: ConnectionFile = { port, password };
   await writeFile(embeddedConnectionFile(dataDir), JSON.stringify(connection), { mode: 0o600 });
-
-  // If the process exits without a clean shutdown (a crash, process.exit), still signal PostgreSQL
-  // to stop: `stop()` sends the signal synchronously even though its promise cannot settle then.
-  const stopOnExit = (): void => void server.stop();
-  process.once('exit', stopOnExit);
 
   return {
     url: connectionUrl(port, password, DATABASE_NAME),

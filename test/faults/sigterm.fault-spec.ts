@@ -232,20 +232,21 @@ describe('SIGTERM', () => {
    * second or two. The service must not die of the signal's default action then, leaving its
    * PostgreSQL running with no owner.
    */
-  it('stops the embedded PostgreSQL too when SIGTERM comes during start-up', async () => {
+  /** Sends SIGTERM once the server has logged `readyLine`, and checks that no PostgreSQL outlives it. */
+  async function signalDuringStartup(readyLine: string, name: string): Promise<void> {
     const clusterDir = join(workspace.dataDir, 'pg');
     server = await startServer({
       port: workspace.port,
       credentials: workspace.credentials,
-      env: { DATA_DIR: workspace.dataDir, SHUTDOWN_GRACE_SECONDS: String(GRACE_SECONDS) },
-      readyLine: 'Embedded PostgreSQL started',
+      env: { DATA_DIR: workspace.dataDir, SHUTDOWN_GRACE_SECONDS: String(GRACE_SECONDS), LOG_LEVEL: 'debug' },
+      readyLine,
     });
     const signalledAt = Date.now();
     server.child.kill('SIGTERM');
     const exit = await server.exited;
     const gone = await waitFor('PostgreSQL to stop', () => (postgresProcessesOn(clusterDir).length === 0 ? true : undefined), 10_000).catch(() => false);
     const left = postgresProcessesOn(clusterDir);
-    report('SIGTERM during start-up', { exitCode: exit.code, exitSignal: exit.signal, exitSeconds: (exit.at - signalledAt) / 1000, postgresLeftAfter10s: left.length });
+    report(name, { exitCode: exit.code, exitSignal: exit.signal, exitSeconds: (exit.at - signalledAt) / 1000, postgresLeftAfter10s: left.length });
     if (!gone) {
       // Clean up what the service left behind: its PostgreSQL, found by its own data dir.
       const pid = postmasterPid(clusterDir);
@@ -253,6 +254,15 @@ describe('SIGTERM', () => {
     }
     expect(exit.signal).toBeNull();
     expect(left).toEqual([]);
+  }
+
+  it('stops the embedded PostgreSQL too when SIGTERM comes during start-up', async () => {
+    await signalDuringStartup('Embedded PostgreSQL started', 'SIGTERM during start-up');
+  });
+
+  it('stops the embedded PostgreSQL too when SIGTERM comes while PostgreSQL itself is still starting', async () => {
+    // PostgreSQL's own first line (logged at debug): the postmaster runs, the launcher has not returned.
+    await signalDuringStartup('starting PostgreSQL', 'SIGTERM while PostgreSQL starts');
   });
 
   /**
