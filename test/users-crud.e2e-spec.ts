@@ -86,6 +86,23 @@ describe('users CRUD (/api/users/**)', () => {
   }
 
   describe('POST /api/users', () => {
+    it('lists a created user exactly as the create answered it', async () => {
+      const created = await createUser({
+        username: uniqueName(),
+        primaryEmail: uniqueEmail(),
+        primaryPhone: uniquePhone(),
+        password: 'secret-1',
+        name: 'Listed',
+        avatar: 'https://example.com/a.png',
+        customData: { plan: 'pro' },
+        profile: { nickname: 'lis' },
+      });
+      const listed = await call<User[]>('GET', `/api/users?search.id=${created.id}&mode.id=exact`);
+      expect(listed.status).toBe(200);
+      expect(listed.headers.get('total-number')).toBe('1');
+      expect(listed.body).toEqual([created]);
+    });
+
     it('answers 200 with the complete user object, keys in Logto order', async () => {
       const username = uniqueName();
       const primaryEmail = uniqueEmail();
@@ -404,6 +421,17 @@ describe('users CRUD (/api/users/**)', () => {
 
     it('rejects an unparseable phone with 422 user.invalid_phone', async () => {
       expectError(await call('POST', '/api/users', { primaryPhone: '12' }), 422, 'user.invalid_phone');
+    });
+
+    it('answers a taken username, then an unusable digest, before an unparseable phone (Logto order)', async () => {
+      const taken = await createUser({ username: uniqueName() });
+      expectError(await call('POST', '/api/users', { username: taken.username, primaryPhone: '12' }), 422, 'user.username_already_in_use');
+      expectError(
+        await call('POST', '/api/users', { username: uniqueName(), primaryPhone: '12', passwordDigest: 'not json', passwordAlgorithm: 'Legacy' }),
+        400,
+        'password.invalid_legacy_password_format',
+        'Invalid legacy password format.',
+      );
     });
   });
 
@@ -783,7 +811,8 @@ describe('users CRUD (/api/users/**)', () => {
       expect(suspended.response.status).toBe(200);
       expectNoStore(suspended.response.headers);
       expect(Object.keys(suspended.data as object)).toEqual(USER_KEYS);
-      expect(suspended.data).toMatchObject({ id: user.id, isSuspended: true });
+      expect(suspended.data).toEqual({ ...user, isSuspended: true, updatedAt: expect.any(Number) });
+      expect((suspended.data as User).updatedAt).toBeGreaterThanOrEqual(user.updatedAt);
       expect((await getUser(user.id)).body.isSuspended).toBe(true);
 
       const reinstated = await sdk.PATCH('/api/users/{userId}/is-suspended', {

@@ -106,11 +106,13 @@ export class UsersService {
     if (input.passwordDigest !== undefined && input.passwordAlgorithm === undefined) {
       throw new RequestError('user.password_algorithm_required');
     }
+    const username = emptyToNull(input.username);
+    const primaryEmail = emptyToNull(input.primaryEmail);
     // Hash before anything touches the database, so no connection or lock is held while Argon2 runs.
     const values: UserValues = {
-      username: emptyToNull(input.username),
-      primaryEmail: emptyToNull(input.primaryEmail),
-      primaryPhone: input.primaryPhone ? normalizePhoneNumber(input.primaryPhone) : null,
+      username,
+      primaryEmail,
+      primaryPhone: await this.normalizePhoneInLogtoOrder(input, { username, primaryEmail }),
       name: emptyToNull(input.name),
       avatar: emptyToNull(input.avatar),
       customData: input.customData ?? {},
@@ -148,6 +150,21 @@ export class UsersService {
       await this.assertIdentifiersAvailable(values);
     }
     throw new Error(`No free user id after ${ID_ATTEMPTS} attempts`);
+  }
+
+  /**
+   * The stored form of the phone. An unparseable one is Logto's last check on create (422
+   * `user.invalid_phone`): a taken username or e-mail and an unusable digest are answered first.
+   */
+  private async normalizePhoneInLogtoOrder(input: CreateUserDto, identifiers: Pick<UserValues, 'username' | 'primaryEmail'>): Promise<string | null> {
+    if (!input.primaryPhone) return null;
+    try {
+      return normalizePhoneNumber(input.primaryPhone);
+    } catch (error) {
+      await this.assertIdentifiersAvailable(identifiers);
+      assertImportablePassword(input);
+      throw error;
+    }
   }
 
   /** Throws the error for the first taken identifier, checked in Logto's order: username, e-mail, phone. */
