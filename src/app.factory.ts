@@ -15,6 +15,9 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
   setHashConcurrency(config.hashConcurrency);
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
+    // Fastify routes no path parameter over 100 characters by default; identity targets may be 256
+    // (their column), and the route's own check then answers a longer one with Logto's error.
+    maxParamLength: 512,
     genReqId: () => generateRequestId(),
     requestIdHeader: false,
     logger: false,

@@ -2,7 +2,7 @@ import { request, type RawResponse } from './support/clients.js';
 import { classifyErrorBody, databaseSnapshot, percentEncode, rawHttp, type RawHttpResponse } from './support/bad-input.js';
 import { expectError, expectInvalidBody } from './support/expect-errors.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
-import { type ErrorBody, type User } from './support/wire.js';
+import { ERROR_MESSAGES, type ErrorBody, type User } from './support/wire.js';
 
 /**
  * Explicit bad-input cases (issue 7, "Bad input"), next to the fuzzing in fuzz.e2e-spec.ts. Cases
@@ -262,6 +262,30 @@ describe('bad input: explicit cases', () => {
         const response = await rejectedWithoutChange(() => send(method, `/api/users/${id}${suffix}`, VALID_BODIES[`${method} ${suffix}`]));
         expectNotFoundOrBadRequest(response, label);
       }
+    });
+
+    it.each([
+      ['13 characters', 'a'.repeat(13)],
+      ['a NUL inside', 'a%00b'],
+      ['10 KB', 'a'.repeat(10 * 1024)],
+    ])('an id that cannot exist (%s) is exactly 404 entity.not_found on GET and PATCH /api/users/{id}', async (_, id) => {
+      for (const method of ['GET', 'PATCH']) {
+        const response = await rejectedWithoutChange(() => send(method, `/api/users/${id}`, VALID_BODIES[`${method} `]));
+        expect({ method, status: response.status, body: JSON.parse(response.text) as unknown }).toEqual({
+          method,
+          status: 404,
+          body: { code: 'entity.not_found', message: ERROR_MESSAGES['entity.not_found'] },
+        });
+      }
+    });
+
+    it.each(['GET', 'DELETE'])('%s …/identities/{target over 256 characters} is exactly 404 user.identity_not_exist', async (method) => {
+      const user = await createUser();
+      const response = await rejectedWithoutChange(() => send(method, `/api/users/${user.id}/identities/${'t'.repeat(257)}`, undefined));
+      expect({ status: response.status, body: JSON.parse(response.text) as unknown }).toEqual({
+        status: 404,
+        body: { code: 'user.identity_not_exist', message: ERROR_MESSAGES['user.identity_not_exist'] },
+      });
     });
 
     it('GET /api/logs/{odd id} answers every odd id with 404 or 400', async () => {

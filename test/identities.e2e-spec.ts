@@ -242,6 +242,35 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
         expect(await identityRowCount(user.id)).toBe(0);
       });
 
+      it('answers 400 guard.invalid_input for a userId over 256 characters and links nothing', async () => {
+        const user = await createUser();
+        expectInvalidBody(await rawPut(user.id, unique('github'), { userId: 'u'.repeat(257) }), 'userId');
+        expect(await identityRowCount(user.id)).toBe(0);
+      });
+
+      it('answers 422 entity.value_too_long for a target over 256 characters and links nothing', async () => {
+        const user = await createUser();
+        expectError(await rawPut(user.id, 't'.repeat(257), { userId: unique('gh') }), 422, 'entity.value_too_long');
+        expect(await identityRowCount(user.id)).toBe(0);
+      });
+
+      it('links a target of exactly 256 characters', async () => {
+        const user = await createUser();
+        const target = unique('t').padEnd(256, 't');
+        const identity = { userId: unique('gh') };
+        expect(await link(user.id, target, identity)).toMatchObject({ status: 201, identities: { [target]: identity } });
+      });
+
+      it('answers 400 request.invalid_input for a target holding a NUL character and links nothing', async () => {
+        const user = await createUser();
+        const response = await rawPut(user.id, `git\u0000hub`, { userId: unique('gh') });
+        expect({ status: response.status, body: response.body }).toEqual({
+          status: 400,
+          body: { code: 'request.invalid_input', message: 'Input is invalid. The target must not contain NUL characters.', data: {} },
+        });
+        expect(await identityRowCount(user.id)).toBe(0);
+      });
+
       it('answers 400 guard.invalid_input for a body that is a JSON array', async () => {
         const user = await createUser();
         const response = await rawPut(user.id, unique('github'), [{ userId: 'ext' }]);

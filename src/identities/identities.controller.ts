@@ -13,7 +13,15 @@ import { UserIdParam } from '../users/user-id.param.js';
 import { IdentitiesService } from './identities.service.js';
 
 /** `user_identities.target` is varchar(256): a longer or NUL-holding target names no identity. */
-const TargetParam = (): ParameterDecorator => IdParam('target', 256, () => new RequestError('user.identity_not_exist'));
+const TARGET_MAX_LENGTH = 256;
+const TargetParam = (): ParameterDecorator => IdParam('target', TARGET_MAX_LENGTH, () => new RequestError('user.identity_not_exist'));
+/** A target to link must fit its column: a longer one is 422, one with NUL (PostgreSQL text cannot hold it) 400. */
+const NewTargetParam = (): ParameterDecorator =>
+  IdParam('target', TARGET_MAX_LENGTH, (target) =>
+    target.length > TARGET_MAX_LENGTH
+      ? new RequestError('entity.value_too_long')
+      : new RequestError('request.invalid_input', { interpolation: { details: 'The target must not contain NUL characters.' }, data: {} }),
+  );
 const IDENTITIES_MAP_SCHEMA = { type: 'object', additionalProperties: { $ref: getSchemaPath(IdentityDto) } } as const;
 
 @ApiTags('User social identities')
@@ -40,10 +48,10 @@ export class IdentitiesController {
   })
   @ApiCreatedResponse({ description: 'Linked a new target.', schema: IDENTITIES_MAP_SCHEMA })
   @ApiOkResponse({ description: 'Replaced the identity of an existing target.', schema: IDENTITIES_MAP_SCHEMA })
-  @ApiErrorResponses('guard.invalid_input', 'entity.not_found', 'user.identity_already_in_use', 'entity.value_too_long')
+  @ApiErrorResponses('guard.invalid_input', 'request.invalid_input', 'entity.not_found', 'user.identity_already_in_use', 'entity.value_too_long')
   async put(
     @UserIdParam() userId: string,
-    @TargetParam() target: string,
+    @NewTargetParam() target: string,
     @Body() body: PutIdentityDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Record<string, LinkedIdentity>> {
