@@ -48,6 +48,15 @@ describe('POST /oidc/token rate limit (TOKEN_MAX_ATTEMPTS=3)', () => {
     expect(viaBasic.status).toBe(429);
   });
 
+  it('answers a client id over 256 characters like any unknown one, and limits it too', async () => {
+    const longId = `long-${'x'.repeat(300)}`;
+    const { statuses, bodies } = await failures(longId);
+    const reference = await attempt('yet-another-unknown-client', 'wrong-secret-value');
+    expect(statuses).toEqual([400, 400, 400, 429]);
+    expect(bodies[0]).toEqual(reference.body);
+    expect(reference.body).toMatchObject({ error: 'invalid_client' });
+  });
+
   it('limits each client id on its own', async () => {
     const other = await attempt('another-unknown-client', 'wrong-secret-value');
     expect(other.status).toBe(400);

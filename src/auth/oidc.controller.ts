@@ -2,6 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Inject, Post, Res } from '@ne
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { type AppConfig, APP_CONFIG } from '../config/app-config.js';
+import { RequestError } from '../common/errors/request-error.js';
 import { RateLimiterService } from '../common/rate-limit/rate-limiter.service.js';
 import { LogsService } from '../logs/logs.service.js';
 import { ApplicationsService } from './applications.service.js';
@@ -16,6 +17,13 @@ import { type TokenResponse, TokensService } from './tokens.service.js';
 
 const TOKEN_LOG_KEY = 'ExchangeTokenBy.ClientCredentials';
 const TOKEN_RATE_LIMIT_BUCKET = 'token-client';
+
+/** What a failed token request's audit row says: the answer the client got, never internals. */
+function tokenFailure(error: unknown): { message: string; code?: string } {
+  if (error instanceof OidcError) return { message: error.description, code: error.code };
+  if (error instanceof RequestError) return { message: error.message, code: error.code };
+  return { message: 'Internal server error.' };
+}
 
 @ApiTags('OAuth 2.0')
 @Public()
@@ -80,7 +88,7 @@ export class OidcController {
       await this.logs.record(TOKEN_LOG_KEY, { applicationId, params: body });
       return response;
     } catch (error) {
-      const failure = error instanceof OidcError ? { message: error.description, code: error.code } : { message: 'Internal server error.' };
+      const failure = tokenFailure(error);
       await this.logs.record(TOKEN_LOG_KEY, { result: 'Error', applicationId, params: body, error: failure });
       throw error;
     }

@@ -50,6 +50,15 @@ describe('toErrorResponse', () => {
     expect(body).toEqual({ code: 'entity.value_too_long', message: 'The length of value is too long and exceeds the limit.' });
   });
 
+  it('answers a statement timeout with 503 service.unavailable and Retry-After, like an outage', () => {
+    const { status, body, headers } = toErrorResponse(databaseError({ code: '57014', message: 'canceling statement due to statement timeout' }));
+    expect({ status, body, headers }).toEqual({
+      status: 503,
+      body: { code: 'service.unavailable', message: 'The service is temporarily unavailable. Please retry later.' },
+      headers: { 'Retry-After': '1' },
+    });
+  });
+
   it('maps an unknown route to a Logto-style 404', () => {
     expect(toErrorResponse(new NotFoundException('Cannot GET /nope'))).toEqual({
       status: 404,

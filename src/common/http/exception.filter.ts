@@ -62,9 +62,12 @@ function fromDatabaseError({ code, constraint }: DriverError): RequestError | un
   const isConstraintViolation = code === UNIQUE_VIOLATION || code === FOREIGN_KEY_VIOLATION;
   if (isConstraintViolation && constraint && CONSTRAINT_VIOLATIONS[constraint]) return new RequestError(CONSTRAINT_VIOLATIONS[constraint]);
   if (code === '22001') return new RequestError('entity.value_too_long');
-  if (code === '57014') return new RequestError('service.unavailable');
+  if (code === '57014') return serviceUnavailable();
   return undefined;
 }
+
+/** A statement timeout and a database outage alike: retry in a second. */
+const serviceUnavailable = (): RequestError => new RequestError('service.unavailable', { headers: { 'Retry-After': '1' } });
 
 const invalidBody = (): RequestError => new RequestError('guard.invalid_input', { interpolation: { type: 'body' } });
 
@@ -112,7 +115,7 @@ export function toErrorResponse(exception: unknown): ErrorResponse {
   if (requestError) return { status: requestError.status, body: requestError.toBody(), headers: requestError.headers };
   if (isDatabaseUnavailable(exception)) {
     logger.warn(`database unavailable: ${exception instanceof Error ? exception.message : String(exception)}`);
-    return { status: 503, body: new RequestError('service.unavailable').toBody(), headers: { 'Retry-After': '1' } };
+    return toErrorResponse(serviceUnavailable());
   }
   logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
   return { status: 500, body: { message: 'Internal server error.' } };

@@ -1,6 +1,7 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { RequestError } from '../errors/request-error.js';
 
 function tooManyRequests(retryAfterSeconds: string): RequestError {
@@ -12,6 +13,17 @@ export interface RateLimit {
   /** Attempts allowed per window. */
   limit: number;
   windowSeconds: number;
+}
+
+/** `rate_limits.key` is varchar(256). */
+const MAX_STORED_KEY_LENGTH = 256;
+
+/**
+ * Keys come from clients (a `client_id` of any length): a longer key is stored as its SHA-256, so
+ * it is still counted and never overflows the column.
+ */
+function storedKey(key: string): string {
+  return key.length <= MAX_STORED_KEY_LENGTH ? key : `sha256:${createHash('sha256').update(key).digest('base64url')}`;
 }
 
 /**
@@ -39,7 +51,7 @@ export class RateLimiterService {
          window_started_at = CASE WHEN limits.window_started_at <= clock_timestamp() - make_interval(secs => $3)
                                   THEN clock_timestamp() ELSE limits.window_started_at END
        RETURNING hits, extract(epoch FROM limits.window_started_at + make_interval(secs => $3) - clock_timestamp()) AS retry_after`,
-      [bucket, key, windowSeconds],
+      [bucket, storedKey(key), windowSeconds],
     );
     return row;
   }
@@ -52,7 +64,7 @@ export class RateLimiterService {
     const [row] = await this.txHost.tx.query<{ hits: number; retry_after: string }[]>(
       `SELECT hits, extract(epoch FROM window_started_at + make_interval(secs => $3) - clock_timestamp()) AS retry_after
        FROM rate_limits WHERE bucket = $1 AND key = $2 AND window_started_at > clock_timestamp() - make_interval(secs => $3)`,
-      [bucket, key, windowSeconds],
+      [bucket, storedKey(key), windowSeconds],
     );
     if (row && row.hits >= limit) throw tooManyRequests(row.retry_after);
   }
@@ -64,6 +76,6 @@ export class RateLimiterService {
 
   /** Forgets the attempts of a key (after a success). */
   async reset(bucket: string, key: string): Promise<void> {
-    await this.txHost.tx.query('DELETE FROM rate_limits WHERE bucket = $1 AND key = $2', [bucket, key]);
+    await this.txHost.tx.query('DELETE FROM rate_limits WHERE bucket = $1 AND key = $2', [bucket, storedKey(key)]);
   }
 }
