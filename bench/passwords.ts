@@ -94,12 +94,6 @@ function parseOptions(): Options {
   };
 }
 
-/** libuv reads UV_THREADPOOL_SIZE once, at the pool's first use; it clamps it to 1…1024 and defaults to 4. */
-function threadPoolSize(): number {
-  const configured = Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '', 10);
-  return Number.isFinite(configured) && configured > 0 ? Math.min(1024, configured) : 4;
-}
-
 type HashPassword = (password: string) => Promise<string>;
 
 /**
@@ -192,9 +186,12 @@ async function main(): Promise<void> {
   }
   // The raw rate is the native hash without Roster's limit on concurrent hashes: the machine's own limit.
   const { hashArgon2i: hashPassword } = await importBuilt<{ hashArgon2i: HashPassword }>('src/users/passwords/password-hashing.js');
-  const inFlight = threadPoolSize();
   // Roster's own default, for the report when HASH_CONCURRENCY is not set (Roster inherits this environment).
-  const { DEFAULT_HASH_CONCURRENCY: defaultHashConcurrency } = await importBuilt<{ DEFAULT_HASH_CONCURRENCY: number }>('src/common/cpu-bound.js');
+  const { DEFAULT_HASH_CONCURRENCY: defaultHashConcurrency, threadPoolSize } = await importBuilt<{
+    DEFAULT_HASH_CONCURRENCY: number;
+    threadPoolSize: () => number;
+  }>('src/common/cpu-bound.js');
+  const inFlight = threadPoolSize();
 
   const cleanups = new Cleanups();
   try {

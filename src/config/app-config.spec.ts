@@ -20,8 +20,8 @@ describe('loadConfig', () => {
     expect(loadConfig({ ENDPOINT: 'https://users.example.com/' }).endpoint).toBe('https://users.example.com');
   });
 
-  it('allows one hash per core plus one unless HASH_CONCURRENCY says otherwise', () => {
-    expect(loadConfig({}).hashConcurrency).toBe(availableParallelism() + 1);
+  it('allows one hash per core plus one, leaving libuv one thread, unless HASH_CONCURRENCY says otherwise', () => {
+    expect(loadConfig({}).hashConcurrency).toBe(Math.min(availableParallelism() + 1, 3));
     expect(loadConfig({ HASH_CONCURRENCY: '2' }).hashConcurrency).toBe(2);
     expect(() => loadConfig({ HASH_CONCURRENCY: '0' })).toThrow(/HASH_CONCURRENCY=0: must be a positive integer/);
   });
