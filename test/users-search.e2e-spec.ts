@@ -464,6 +464,20 @@ describe('GET /api/users: listing, pagination and search', () => {
       await expectSearchError([['search', '%tom%'], ['search', '%jerry%'], ['mode', 'posix']], message);
     });
 
+    it('rejects excludeRoleId together with excludeOrganizationId, and excludes nobody with either alone', async () => {
+      await expectSearchError(
+        [['excludeRoleId', 'role-1'], ['excludeOrganizationId', 'org-1']],
+        'Input is invalid. Parameter `excludeRoleId` and `excludeOrganizationId` cannot be used at the same time.',
+      );
+      const all = await list([['page_size', '100']]);
+      for (const exclude of ['excludeRoleId', 'excludeOrganizationId']) {
+        const filtered = await list([[exclude, 'x'], ['page_size', '100']]);
+        expect(filtered.status).toBe(200);
+        expect(filtered.headers.get('total-number')).toBe(all.headers.get('total-number'));
+        expect(filtered.body.map((user) => user.id)).toEqual(all.body.map((user) => user.id));
+      }
+    });
+
     it('rejects an empty search value', async () => {
       await expectSearchError([['search.primaryEmail', '']], 'Input is invalid. Search value cannot be empty.');
       await expectSearchError([['search', '']], 'Input is invalid. Search value cannot be empty.');
