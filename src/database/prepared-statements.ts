@@ -24,6 +24,10 @@ function statementName(text: string): string {
  *
  * Only for texts drawn from a small fixed set (a connection keeps every statement it prepared):
  * never for SQL that embeds client input or varies with a search.
+ *
+ * This goes to `pg` directly, past TypeORM's query runner: errors are `pg.DatabaseError`s rather
+ * than `QueryFailedError`s (the exception filter reads both), and the pool's `DeadlineClient`
+ * still bounds every query.
  */
 export async function queryPrepared<Row>(txHost: TransactionHost<TransactionalAdapterTypeOrm>, text: string, values: unknown[]): Promise<Row[]> {
   const query = { name: statementName(text), text, values };

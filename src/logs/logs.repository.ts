@@ -38,6 +38,19 @@ const SELECT_LIST = 'id, key, payload, created_at AS "createdAt"';
 /** A row to insert: `created_at` is the database's clock. */
 export type LogRow = Pick<Log, 'id' | 'key' | 'payload'>;
 
+/**
+ * The audit row as an `INSERT … SELECT` from `source` (a CTE of the change), for a caller that
+ * writes its change and the row in one statement: the row exists exactly when `source` has a row.
+ * Its parameters start at `$firstParam`.
+ */
+export function auditRowInsert(source: string, row: LogRow, firstParam: number): { sql: string; params: unknown[] } {
+  const [id, key, payload] = [firstParam, firstParam + 1, firstParam + 2].map((index) => `$${index}`);
+  return {
+    sql: `INSERT INTO logs (id, key, payload) SELECT ${id}::varchar, ${key}::varchar, ${payload}::jsonb FROM ${source}`,
+    params: [row.id, row.key, row.payload],
+  };
+}
+
 /** Every query on `logs`; writes join the caller's transaction. */
 @Injectable()
 export class LogsRepository {

@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { RequestError } from '../common/errors/request-error.js';
 import { queryPrepared } from '../database/prepared-statements.js';
-import type { LogRow } from '../logs/logs.repository.js';
+import { auditRowInsert, type LogRow } from '../logs/logs.repository.js';
 import { User } from './user.entity.js';
 
 /** Columns a client may write through some route; everything else is set by the database or the service. */
@@ -110,7 +110,8 @@ export class UsersRepository {
    * itself did not change.
    */
   async replacePasswordDigest(id: string, expectedDigest: string, argon2iDigest: string): Promise<boolean> {
-    const rows = await this.selectReturning<{ id: string }>(
+    const rows = await queryPrepared<{ id: string }>(
+      this.txHost,
       `UPDATE users SET password_encrypted = $3, password_encryption_method = 'Argon2i'
        WHERE id = $1 AND password_encrypted = $2 RETURNING id`,
       [id, expectedDigest, argon2iDigest],
@@ -168,19 +169,17 @@ export class UsersRepository {
    * transaction and costs one round trip. Returns null, writing nothing, when the id or anything
    * unique (username, e-mail, phone) is taken, also by a create committing concurrently.
    */
-  async insertUnlessTaken(values: UserValues & { id: string }, audit: LogRow): Promise<User | null> {
+  async insertUnlessTaken(values: UserValues & { id: string }, auditRow: LogRow): Promise<User | null> {
     const { columns, params } = this.toColumns(values);
-    const auditAt = params.length + 1;
+    const audit = auditRowInsert('created', auditRow, params.length + 1);
     const rows = await queryPrepared<Record<string, unknown>>(
       this.txHost,
       `WITH created AS (
          INSERT INTO users (${columns.join(', ')}) VALUES (${params.map((_, index) => `$${index + 1}`).join(', ')})
          ON CONFLICT DO NOTHING RETURNING ${this.selectList}
-       ), audit AS (
-         INSERT INTO logs (id, key, payload) SELECT $${auditAt}::varchar, $${auditAt + 1}::varchar, $${auditAt + 2}::jsonb FROM created
-       )
+       ), audit AS (${audit.sql})
        SELECT * FROM created`,
-      [...params, audit.id, audit.key, audit.payload],
+      [...params, ...audit.params],
     );
     return rows[0] ? this.hydrate(rows[0]) : null;
   }
@@ -188,7 +187,8 @@ export class UsersRepository {
   /** Sets only the given columns, so concurrent updates of different fields never undo each other. */
   async update(id: string, values: UserValues): Promise<User | null> {
     const { columns, params } = this.toColumns(values);
-    const rows = await this.selectReturning<Record<string, unknown>>(
+    const rows = await queryPrepared<Record<string, unknown>>(
+      this.txHost,
       `UPDATE users SET ${columns.map((column, index) => `${column} = $${index + 2}`).join(', ')}
        WHERE id = $1 RETURNING ${this.selectList}`,
       [id, ...params],
@@ -198,16 +198,12 @@ export class UsersRepository {
 
   /** Shallow-merges `patch` into a JSON column in one statement, so concurrent merges never lose keys. */
   async mergeJson(id: string, column: MergeableJsonColumn, patch: object): Promise<Record<string, unknown> | null> {
-    const rows = await this.selectReturning<{ merged: Record<string, unknown> }>(
+    const rows = await queryPrepared<{ merged: Record<string, unknown> }>(
+      this.txHost,
       `UPDATE users SET ${column} = ${column} || $2::jsonb WHERE id = $1 RETURNING ${column} AS merged`,
       [id, JSON.stringify(patch)],
     );
     return rows[0]?.merged ?? null;
-  }
-
-  /** Runs an `UPDATE … RETURNING` (its text varies only with the set of columns given) and gives back its rows. */
-  private selectReturning<Row>(statement: string, params: unknown[]): Promise<Row[]> {
-    return queryPrepared<Row>(this.txHost, statement, params);
   }
 
   async deleteById(id: string): Promise<boolean> {
