@@ -1,6 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, getSchemaPath, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { BEARER_SECURITY_NAME } from './auth/auth.decorators.js';
-import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { ERROR_CODES, type ErrorCode } from './common/errors/error-codes.js';
+import { ErrorBodyDto } from './common/errors/error-body.dto.js';
 
 export const OPENAPI_JSON_PATH = 'api/swagger.json';
 export const SWAGGER_UI_PATH = 'api/docs';
@@ -10,7 +12,7 @@ export function buildOpenApiDocument(app: INestApplication, endpoint: string): O
     .setTitle('Roster Management API')
     .setDescription(
       "User management wire-compatible with Logto's Management API (users). " +
-        'Every `/api` route except `/api/status` needs a bearer token from `POST /oidc/token`. ' +
+        'Every `/api` route except `/api/status`, `/api/swagger.json` and `/api/docs` needs a bearer token from `POST /oidc/token`. ' +
         'Errors are `{ code, message, data?, details? }`; timestamps are epoch milliseconds.',
     )
     .setVersion(process.env.npm_package_version ?? '0.1.0')
@@ -20,7 +22,45 @@ export function buildOpenApiDocument(app: INestApplication, endpoint: string): O
       BEARER_SECURITY_NAME,
     )
     .build();
-  return SwaggerModule.createDocument(app, config);
+  return withSharedResponses(SwaggerModule.createDocument(app, config));
+}
+
+type OperationObject = NonNullable<OpenAPIObject['paths'][string]['get']>;
+type ResponseObject = Exclude<NonNullable<OperationObject['responses'][string]>, { $ref: string }>;
+
+const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } };
+/** Routes that never touch the database, so never answer 503. */
+const WITHOUT_DATABASE = new Set(['/oidc/.well-known/openid-configuration']);
+
+function errorResponse(code: ErrorCode, headers?: ResponseObject['headers']): ResponseObject {
+  return {
+    description: `\`${code}\`: ${ERROR_CODES[code].message}`,
+    content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorBodyDto) } } },
+    ...(headers ? { headers } : {}),
+  };
+}
+
+/**
+ * Answers that come from the platform rather than a handler, added to every operation they apply
+ * to: 413 and 415 wherever a body is read, 503 with Retry-After wherever the database is, and the
+ * Retry-After header on every 429.
+ */
+function withSharedResponses(document: OpenAPIObject): OpenAPIObject {
+  for (const [path, item] of Object.entries(document.paths)) {
+    const operations = [item.get, item.put, item.post, item.delete, item.patch].filter((operation) => operation !== undefined);
+    for (const { responses, requestBody } of operations) {
+      if (requestBody) {
+        responses['413'] ??= errorResponse('request.entity_too_large');
+        responses['415'] ??= errorResponse('request.unsupported_media_type');
+      }
+      if (!WITHOUT_DATABASE.has(path)) responses['503'] ??= errorResponse('service.unavailable', RETRY_AFTER);
+      const tooMany = responses['429'] as ResponseObject | undefined;
+      if (tooMany) tooMany.headers = { ...tooMany.headers, ...RETRY_AFTER };
+      const unavailable = responses['503'] as ResponseObject | undefined;
+      if (unavailable) unavailable.headers = { ...unavailable.headers, ...RETRY_AFTER };
+    }
+  }
+  return document;
 }
 
 /** Serves the document at `/api/swagger.json` and Swagger UI (from the npm package, no CDN) at `/api/docs`. */

@@ -18,7 +18,7 @@ interface MediaContent {
 interface Operation {
   parameters?: { name: string; in: string; required?: boolean }[];
   requestBody?: { content?: MediaContent };
-  responses: Record<string, { description?: string; content?: MediaContent }>;
+  responses: Record<string, { description?: string; content?: MediaContent; headers?: Record<string, unknown> }>;
 }
 
 interface OpenApiDocument {
@@ -46,6 +46,16 @@ const EXPOSED_ROUTES = [
   'PATCH /api/users/{userId}/custom-data',
   'PATCH /api/users/{userId}/profile',
   'GET /api/users/{userId}/has-password',
+  'POST /api/users/{userId}/password/verify',
+  'GET /api/users/{userId}/identities/{target}',
+  'PUT /api/users/{userId}/identities/{target}',
+  'DELETE /api/users/{userId}/identities/{target}',
+  'GET /api/users/{userId}/all-identities',
+  'GET /api/logs',
+  'GET /api/logs/{id}',
+  'POST /oidc/token',
+  'GET /oidc/jwks',
+  'GET /oidc/.well-known/openid-configuration',
 ];
 
 /** Users routes answering the full user object on success. */
@@ -133,7 +143,7 @@ describe('OpenAPI document and Swagger UI', () => {
           .filter((method) => HTTP_METHODS.has(method))
           .map((method) => `${method.toUpperCase()} ${path}`),
       );
-      expect(documented).toEqual(expect.arrayContaining(EXPOSED_ROUTES));
+      expect(documented.sort()).toEqual([...EXPOSED_ROUTES].sort());
     });
 
     it('does not document its own explorer endpoints as API operations', () => {
@@ -228,6 +238,24 @@ describe('OpenAPI document and Swagger UI', () => {
       ['GET /api/users/{userId}/has-password', '404'],
     ])('%s documents %s with an error schema carrying code and message', (route, status) => {
       expectErrorSchema(route, status);
+    });
+
+    it('documents 413 and 415 wherever a body is read, 503 with Retry-After wherever the database is, and Retry-After on every 429', () => {
+      const problems: string[] = [];
+      for (const route of EXPOSED_ROUTES) {
+        const { requestBody, responses } = operation(route);
+        const expected = [
+          ...(requestBody ? ['413', '415'] : []),
+          ...(route === 'GET /oidc/.well-known/openid-configuration' ? [] : ['503']),
+        ];
+        for (const status of expected) if (!responses[status]) problems.push(`${route}: no ${status}`);
+        for (const status of ['429', '503']) {
+          if (responses[status] && !responses[status].headers?.['Retry-After']) problems.push(`${route}: ${status} without Retry-After`);
+        }
+      }
+      expect(problems).toEqual([]);
+      expect(operation('POST /api/users').responses['413'].description).toContain('request.entity_too_large');
+      expect(operation('POST /api/users/{userId}/password/verify').responses['429'].headers).toHaveProperty('Retry-After');
     });
 
     it('names the error codes a route can answer in the response description', () => {
