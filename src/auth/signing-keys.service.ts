@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { customAlphabet } from 'nanoid';
 import { RequestError } from '../common/errors/request-error.js';
+import { ExpiringCache } from '../common/expiring-cache.js';
 import { SigningKey } from './signing-key.entity.js';
 import { ACCESS_TOKEN_TTL_SECONDS, SIGNING_ALGORITHM } from './token-settings.js';
 
@@ -34,7 +35,7 @@ const RETIRED_KEY_GRACE = `${ACCESS_TOKEN_TTL_SECONDS + 60} seconds`;
 @Injectable()
 export class SigningKeysService {
   private activeKey?: { key: ActiveSigningKey; loadedAt: number };
-  private verificationKeys = new Map<string, { loadedAt: number; key: Promise<VerificationKey | undefined> }>();
+  private readonly verificationKeys = new ExpiringCache<string, Promise<VerificationKey | undefined>>(MAX_CACHED_KIDS);
 
   constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
@@ -107,17 +108,16 @@ export class SigningKeysService {
    */
   async verificationKey(kid: string | undefined): Promise<VerificationKey> {
     if (kid === undefined) throw new RequestError('auth.unauthorized');
-    let entry = this.verificationKeys.get(kid);
-    if (!entry || Date.now() - entry.loadedAt > KEY_LOOKUP_CACHE_MS) {
-      const key = this.loadPublishedKey(kid).catch((error: unknown) => {
+    let lookup = this.verificationKeys.get(kid);
+    if (!lookup) {
+      // A failed lookup (the database unreachable) is forgotten at once, not cached for a minute.
+      lookup = this.loadPublishedKey(kid).catch((error: unknown) => {
         this.verificationKeys.delete(kid);
         throw error;
       });
-      entry = { loadedAt: Date.now(), key };
-      if (this.verificationKeys.size >= MAX_CACHED_KIDS) this.verificationKeys.clear();
-      this.verificationKeys.set(kid, entry);
+      this.verificationKeys.set(kid, lookup, Date.now() + KEY_LOOKUP_CACHE_MS);
     }
-    const key = await entry.key;
+    const key = await lookup;
     if (!key) throw new RequestError('auth.unauthorized');
     return key;
   }
