@@ -43,7 +43,8 @@ export interface MemoryFigures {
   hwmResetBeforeLoad: boolean;
 }
 
-export interface BenchReport {
+/** What every benchmark run records about itself: when, how it was started, and on what. */
+interface RunRecord {
   startedAt: string;
   finishedAt: string;
   command: string;
@@ -51,6 +52,9 @@ export interface BenchReport {
   machine: MachineInfo;
   node: string;
   postgres: { version: string; settings: Record<string, string>; embedded: boolean };
+}
+
+export interface BenchReport extends RunRecord {
   dataset: { users: number; logs: number; identities?: number };
   seed: SeedReport;
   samples: { term: string; termMatches: number; logKey: string; logKeyRows: number; userIds: number; emails: number; logUserIds: number };
@@ -183,14 +187,7 @@ export interface EventLoopFigures {
   resolutionMs: number;
 }
 
-export interface PasswordReport {
-  startedAt: string;
-  finishedAt: string;
-  command: string;
-  options: Record<string, unknown>;
-  machine: MachineInfo;
-  node: string;
-  postgres: { version: string; settings: Record<string, string>; embedded: boolean };
+export interface PasswordReport extends RunRecord {
   /** `os.loadavg()` before the bench started anything, and at its end (other work on the machine skews the figures). */
   loadAverage: { before: number[]; after: number[] };
   dataset: { users: number; logs: number };
