@@ -11,7 +11,9 @@ import { readEmbeddedDatabaseUrl } from './src/database/embedded-postgres.js';
 const config = loadConfig();
 const url = config.databaseUrl ?? (await readEmbeddedDatabaseUrl(config.dataDir));
 if (!url) {
-  throw new Error(`No database to connect to: set DATABASE_URL, or start the service (npm start) so the embedded PostgreSQL in ${config.dataDir} is running.`);
+  throw new Error(
+    `No database to connect to: set DATABASE_URL, or start the service (npm start) so the embedded PostgreSQL in ${config.dataDir} is running.`,
+  );
 }
 
 export default new DataSource(buildDataSourceOptions(url));

@@ -207,7 +207,10 @@ export class Cleanups {
  * The database of a run, migrated: `DATABASE_URL` when set, otherwise an embedded cluster in
  * `dataDir` (kept and reused) or in a temporary folder (deleted by the clean-ups).
  */
-export async function openDatabase(options: { dataDir?: string; ephemeral: boolean }, cleanups: Cleanups): Promise<{ url: string; embedded: boolean }> {
+export async function openDatabase(
+  options: { dataDir?: string; ephemeral: boolean },
+  cleanups: Cleanups,
+): Promise<{ url: string; embedded: boolean }> {
   let url = process.env.DATABASE_URL;
   let embedded = false;
   if (!url) {
@@ -319,7 +322,11 @@ export interface Roster {
  * The production build (`node dist/src/main.js`, `LOG_LEVEL=warn`) on `url`, with a bootstrap M2M
  * app whose secret is made up for the run; stopped by the clean-ups.
  */
-export async function startRoster(url: string, cleanups: Cleanups, options: { env?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<Roster> {
+export async function startRoster(
+  url: string,
+  cleanups: Cleanups,
+  options: { env?: Record<string, string>; nodeArgs?: string[] } = {},
+): Promise<Roster> {
   const clientId = 'roster-bench';
   const clientSecret = randomBytes(24).toString('base64url');
   const service = await Service.start(
@@ -436,8 +443,15 @@ async function processTimes(pid: number): Promise<ProcessTimes | undefined> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces) start with the state, field 3.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
-    return { ppid: fields[1], own: (fields[11] + fields[12]) / CLOCK_TICKS_PER_SECOND, children: (fields[13] + fields[14]) / CLOCK_TICKS_PER_SECOND };
+    const fields = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
+    return {
+      ppid: fields[1],
+      own: (fields[11] + fields[12]) / CLOCK_TICKS_PER_SECOND,
+      children: (fields[13] + fields[14]) / CLOCK_TICKS_PER_SECOND,
+    };
   } catch {
     return undefined;
   }
@@ -478,7 +492,12 @@ export async function postmasterPid(client: pg.Client): Promise<number | undefin
 }
 /** Busy CPU time of the whole machine, all cores (/proc/stat: everything but idle and iowait), seconds. */
 async function machineBusySeconds(): Promise<number> {
-  const [user, nice, system, , , irq, softirq, steal] = (await readFile('/proc/stat', 'utf8')).split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = (await readFile('/proc/stat', 'utf8'))
+    .split('\n')[0]
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
   return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS_PER_SECOND;
 }
 

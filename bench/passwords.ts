@@ -40,7 +40,16 @@ import {
 } from './common.js';
 import type { EventLoopSnapshot } from './eld-probe.js';
 import { readSeededSize } from './explain.js';
-import { type EventLoopFigures, type HashRateRun, type PasswordReport, passwordsSection, passwordsSummary, passwordsTable, type RunFigures, writeResultsSection } from './report.js';
+import {
+  type EventLoopFigures,
+  type HashRateRun,
+  type PasswordReport,
+  passwordsSection,
+  passwordsSummary,
+  passwordsTable,
+  type RunFigures,
+  writeResultsSection,
+} from './report.js';
 import { collectSamples, type Samples } from './samples.js';
 import { createUserRequests, PASSWORD, pointReadRequests } from './scenarios.js';
 import { removeBenchmarkWrites, seed } from './seed.js';
@@ -228,7 +237,9 @@ async function main(): Promise<void> {
     const single = await singleHashMs(hashPassword);
     log(`one hash (${hashParameters}) alone: ${single.toFixed(1)} ms`);
     const perRun = 4 * options.duration + (4 * SETTLE_MS) / 1000;
-    log(`${options.runs} runs × 4 measurements × ${options.duration} s: about ${formatDuration((options.runs * perRun + 3 * options.warmup) * 1000)}`);
+    log(
+      `${options.runs} runs × 4 measurements × ${options.duration} s: about ${formatDuration((options.runs * perRun + 3 * options.warmup) * 1000)}`,
+    );
 
     const reads = (token: string, duration: number) =>
       loadTest(roster.service.baseUrl, { connections: options.readConnections, duration, token, requests: pointReadRequests(samples) });
@@ -292,7 +303,9 @@ async function main(): Promise<void> {
       readsAlone.push(alone);
       log(`${label} reads alone        ${describeRun(alone)}${details(phases.readsAlone)}`);
 
-      const [read, create] = (await measured(phases.together, () => Promise.all([reads(token, options.duration), creates(token, options.duration)]))).map(figures);
+      const [read, create] = (
+        await measured(phases.together, () => Promise.all([reads(token, options.duration), creates(token, options.duration)]))
+      ).map(figures);
       readsTogether.push(read);
       createsTogether.push(create);
       log(`${label} reads with creates ${describeRun(read)}${details(phases.together)}`);

@@ -37,7 +37,9 @@ export async function loadUserSelectList(client: pg.Pool | pg.Client): Promise<s
   const { rows } = await client.query<{ column_name: string }>(
     `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'users' ORDER BY ordinal_position`,
   );
-  return [...rows.map(({ column_name: column }) => `"${column}" AS "${camelCase(column)}"`), `${IDENTITIES_MAP_SQL} AS "identities"`].join(', ');
+  return [...rows.map(({ column_name: column }) => `"${column}" AS "${camelCase(column)}"`), `${IDENTITIES_MAP_SQL} AS "identities"`].join(
+    ', ',
+  );
 }
 
 export type UserFilter = { kind: 'all' } | { kind: 'like'; pattern: string } | { kind: 'email-exact'; email: string };

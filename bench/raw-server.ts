@@ -52,7 +52,11 @@ const hasCounter = await hasUsersCounter(pool);
  * Named statements are prepared once per connection. A LIKE pattern is left unnamed, as Roster (through
  * TypeORM) sends every statement: a generic plan cannot know whether the pattern suits the trigram index.
  */
-async function run<Row extends pg.QueryResultRow>(statement: Statement, client: pg.Pool | pg.PoolClient = pool, prepared = true): Promise<Row[]> {
+async function run<Row extends pg.QueryResultRow>(
+  statement: Statement,
+  client: pg.Pool | pg.PoolClient = pool,
+  prepared = true,
+): Promise<Row[]> {
   const config = prepared ? statement : { text: statement.text, values: statement.values };
   return (await client.query<Row>(config)).rows;
 }
@@ -154,14 +158,22 @@ async function listLogs(query: URLSearchParams, response: ServerResponse): Promi
 }
 
 /** Runs `work` in a transaction that also writes the audit row, as Roster's mutations do. */
-async function mutate(key: string, work: (client: pg.PoolClient) => Promise<Record<string, unknown> | undefined>, params: object): Promise<Record<string, unknown> | undefined> {
+async function mutate(
+  key: string,
+  work: (client: pg.PoolClient) => Promise<Record<string, unknown> | undefined>,
+  params: object,
+): Promise<Record<string, unknown> | undefined> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
     const row = await work(client);
     if (row) {
       const payload = { key, result: 'Success', userId: row.id, applicationId: 'raw-baseline', ip: '127.0.0.1', params };
-      await client.query({ name: 'log_insert', text: 'INSERT INTO logs (id, key, payload) VALUES ($1, $2, $3)', values: [randomId(21), key, payload] });
+      await client.query({
+        name: 'log_insert',
+        text: 'INSERT INTO logs (id, key, payload) VALUES ($1, $2, $3)',
+        values: [randomId(21), key, payload],
+      });
     }
     await client.query('COMMIT');
     return row;
@@ -176,8 +188,15 @@ async function mutate(key: string, work: (client: pg.PoolClient) => Promise<Reco
 async function createUser(request: IncomingMessage, response: ServerResponse): Promise<void> {
   const body = await readJson(request);
   const password = optionalString(body, 'password');
-  const digest = password === null ? null : await hash(password, { algorithm: ARGON2I, memoryCost: 8192, timeCost: 8, parallelism: 1, outputLen: 32 });
-  const values = [randomId(12), optionalString(body, 'username'), optionalString(body, 'primaryEmail'), optionalString(body, 'name'), digest];
+  const digest =
+    password === null ? null : await hash(password, { algorithm: ARGON2I, memoryCost: 8192, timeCost: 8, parallelism: 1, outputLen: 32 });
+  const values = [
+    randomId(12),
+    optionalString(body, 'username'),
+    optionalString(body, 'primaryEmail'),
+    optionalString(body, 'name'),
+    digest,
+  ];
   const row = await mutate(
     'ManagementApi.User.Create',
     async (client) =>
@@ -205,7 +224,12 @@ async function updateUser(id: string, request: IncomingMessage, response: Server
   const row = await mutate(
     'ManagementApi.User.Update',
     async (client) =>
-      (await run<Record<string, unknown>>({ name: 'user_update_name', text: `UPDATE users SET name = $2 WHERE id = $1 RETURNING ${selectList}`, values: [id, name] }, client))[0],
+      (
+        await run<Record<string, unknown>>(
+          { name: 'user_update_name', text: `UPDATE users SET name = $2 WHERE id = $1 RETURNING ${selectList}`, values: [id, name] },
+          client,
+        )
+      )[0],
     body,
   );
   if (!row) throw new HttpError(404, 'entity.not_found');
@@ -234,7 +258,8 @@ async function route(request: IncomingMessage, response: ServerResponse): Promis
 const server = createServer((request, response) => {
   route(request, response).catch((error: unknown) => {
     if (error instanceof HttpError) return send(response, error.status, { code: error.code, message: error.code });
-    if ((error as { code?: string }).code === '23505') return send(response, 422, { code: 'user.already_in_use', message: 'already in use' });
+    if ((error as { code?: string }).code === '23505')
+      return send(response, 422, { code: 'user.already_in_use', message: 'already in use' });
     if (error instanceof SyntaxError) return send(response, 400, { code: 'guard.invalid_input', message: 'invalid JSON' });
     process.stderr.write(`raw-server: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     send(response, 500, { message: 'Internal server error.' });

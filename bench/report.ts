@@ -201,7 +201,12 @@ export interface PasswordReport extends RunRecord {
   /** Median duration of one hash with nothing else in flight, ms: what a create would block the event loop for if it hashed there. */
   singleHashMs: number;
   /** Each measurement also has, per run, Roster's event-loop delay and the cores used (by Roster, the bench process, the machine). */
-  raw: { runs: HashRateRun[]; median: { hashesPerSecond: number; p50: number; p99: number }; eventLoop: EventLoopFigures[]; cpu: CpuFigures[] };
+  raw: {
+    runs: HashRateRun[];
+    median: { hashesPerSecond: number; p50: number; p99: number };
+    eventLoop: EventLoopFigures[];
+    cpu: CpuFigures[];
+  };
   readsAlone: { reads: ServerFigures; eventLoop: EventLoopFigures[]; cpu: CpuFigures[] };
   createsAlone: { creates: ServerFigures; eventLoop: EventLoopFigures[]; cpu: CpuFigures[] };
   together: { reads: ServerFigures; creates: ServerFigures; eventLoop: EventLoopFigures[]; cpu: CpuFigures[] };
@@ -254,7 +259,13 @@ export function passwordsTable(report: PasswordReport): string {
   const creates = `${String(report.options.createConnections)} connections`;
   const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
   /** A load against Roster; without `phase` its event loop and CPU are those of the row above (the same load). */
-  const serverRow = (label: string, load: string, figures: ServerFigures, unit: 'creates/s' | 'req/s', phase?: { eventLoop: EventLoopFigures[]; cpu: CpuFigures[] }) =>
+  const serverRow = (
+    label: string,
+    load: string,
+    figures: ServerFigures,
+    unit: 'creates/s' | 'req/s',
+    phase?: { eventLoop: EventLoopFigures[]; cpu: CpuFigures[] },
+  ) =>
     row([
       label,
       load,

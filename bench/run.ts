@@ -79,7 +79,11 @@ function parseOptions(): Options {
     logs: numberOption(args.option('logs'), users * 10, 'logs'),
     connections: Math.max(1, numberOption(args.option('connections'), 10, 'connections')),
     pointConnections: Math.max(1, numberOption(args.option('point-connections'), 50, 'point-connections')),
-    scenarios: args.option('scenarios')?.split(',').map((name) => name.trim()).filter(Boolean),
+    scenarios: args
+      .option('scenarios')
+      ?.split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
     logKey: args.option('log-key') ?? DEFAULT_LOG_KEY,
   };
 }
@@ -145,7 +149,10 @@ async function smokeTest(roster: Service, raw: Service, token: string, samples: 
         const response = await fetch(`${service.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
         const body = await response.text();
         if (response.status !== 200) throw new Error(`${service.name} answered ${response.status} to GET ${path}: ${body.slice(0, 300)}`);
-        return { total: response.headers.get('total-number'), items: Array.isArray(JSON.parse(body)) ? (JSON.parse(body) as unknown[]).length : 1 };
+        return {
+          total: response.headers.get('total-number'),
+          items: Array.isArray(JSON.parse(body)) ? (JSON.parse(body) as unknown[]).length : 1,
+        };
       }),
     );
     const [fromRoster, fromRaw] = answers;
@@ -159,7 +166,8 @@ async function smokeTest(roster: Service, raw: Service, token: string, samples: 
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ username: `bench_smoke_${randomBytes(4).toString('hex')}`, password: PASSWORD }),
     });
-    if (response.status !== 200) throw new Error(`${service.name} answered ${response.status} to POST /api/users: ${(await response.text()).slice(0, 300)}`);
+    if (response.status !== 200)
+      throw new Error(`${service.name} answered ${response.status} to POST /api/users: ${(await response.text()).slice(0, 300)}`);
   }
 }
 
@@ -201,7 +209,9 @@ async function main(): Promise<void> {
     if (unknown.length > 0) throw new Error(`unknown scenarios: ${unknown.join(', ')}`);
     const scenarios = options.scenarios ? all.filter((scenario) => options.scenarios!.includes(scenario.name)) : all;
     const perScenarioSeconds = 2 * (options.warmup + options.runs * options.duration);
-    log(`${scenarios.length} scenarios × 2 servers × ${options.runs} runs × ${options.duration} s: about ${formatDuration(scenarios.length * perScenarioSeconds * 1000)}`);
+    log(
+      `${scenarios.length} scenarios × 2 servers × ${options.runs} runs × ${options.duration} s: about ${formatDuration(scenarios.length * perScenarioSeconds * 1000)}`,
+    );
 
     const results: ScenarioResult[] = [];
     const memory: BenchReport['memory'] = {};
@@ -265,7 +275,9 @@ async function main(): Promise<void> {
     const jsonFile = await writeResultJson(startedAt, String(options.users), report);
     process.stdout.write(`\n${scenarioTable(report)}\n\n`);
     if (memory.roster) {
-      process.stdout.write(`Roster peak RSS under the mixed load: ${Math.max(memory.roster.hwmMB, memory.roster.sampledPeakMB).toFixed(1)} MB\n`);
+      process.stdout.write(
+        `Roster peak RSS under the mixed load: ${Math.max(memory.roster.hwmMB, memory.roster.sampledPeakMB).toFixed(1)} MB\n`,
+      );
     }
     log(`results: ${jsonFile}`);
     if (options.resultsMd) {

@@ -97,4 +97,3 @@ export async function collectSamples(client: pg.Client, users: number, logKey = 
   const deepCursor = encodeCursor({ createdAtMs: Number(position[0].ms), id: position[0].id });
   return { userIds, userNames, emails, term, termMatches: matches, logUserIds, logKey, logKeyRows: Number(keyRows[0].total), deepCursor };
 }
-

@@ -356,7 +356,13 @@ export async function removeBenchmarkWrites(client: Client): Promise<{ users: nu
 
 // ---------------------------------------------------------------------------------------------
 
-async function insertInBatches(client: Client, label: string, total: number, perBatch: number, run: (from: number, to: number) => Promise<number>): Promise<PhaseReport> {
+async function insertInBatches(
+  client: Client,
+  label: string,
+  total: number,
+  perBatch: number,
+  run: (from: number, to: number) => Promise<number>,
+): Promise<PhaseReport> {
   const bar = new ProgressBar(label, total);
   let done = 0;
   for (let from = 0; from < total; from += perBatch) {
@@ -391,7 +397,9 @@ export async function seed(url: string, options: SeedOptions): Promise<SeedRepor
     if (!state && !reseed) {
       for (const table of SEEDED_TABLES) {
         if (await hasRows(client, table)) {
-          throw new Error(`table ${table} already holds rows the benchmark did not seed; pass --reseed to empty ${SEEDED_TABLES.join(', ')} first`);
+          throw new Error(
+            `table ${table} already holds rows the benchmark did not seed; pass --reseed to empty ${SEEDED_TABLES.join(', ')} first`,
+          );
         }
       }
     }
@@ -499,4 +507,3 @@ if (isMain(import.meta.url)) {
     process.exit(1);
   });
 }
-

@@ -4,7 +4,13 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { ClsService } from 'nestjs-cls';
 import { AppModule } from './app.module.js';
 import { setHashConcurrency } from './common/cpu-bound.js';
-import { answerClientError, answerFrameworkError, generateRequestId, registerBodyParsers, registerRequestHooks } from './common/http/fastify-setup.js';
+import {
+  answerClientError,
+  answerFrameworkError,
+  generateRequestId,
+  registerBodyParsers,
+  registerRequestHooks,
+} from './common/http/fastify-setup.js';
 import { BODY_LIMIT_BYTES } from './common/http/http-limits.js';
 import { registerShutdownHooks, ShutdownState } from './common/http/shutdown.js';
 import type { AppConfig } from './config/app-config.js';

@@ -16,7 +16,13 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [DatabaseModule.forUrl(databaseUrl, { statementTimeoutMs: config.statementTimeoutMs }), AuthModule, LogsModule, UsersModule, IdentitiesModule],
+      imports: [
+        DatabaseModule.forUrl(databaseUrl, { statementTimeoutMs: config.statementTimeoutMs }),
+        AuthModule,
+        LogsModule,
+        UsersModule,
+        IdentitiesModule,
+      ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         ShutdownState,

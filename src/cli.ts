@@ -38,7 +38,13 @@ async function run(command: string, args: string[], services: Services): Promise
   switch (command) {
     case 'applications:create':
       if (!values.name) throw new UsageError('applications:create needs --name');
-      return services.applications.create(values.name, values.scopes.split(',').map((scope) => scope.trim()).filter(Boolean));
+      return services.applications.create(
+        values.name,
+        values.scopes
+          .split(',')
+          .map((scope) => scope.trim())
+          .filter(Boolean),
+      );
     case 'applications:list':
       return services.applications.list();
     case 'applications:disable':
@@ -71,7 +77,10 @@ async function main(): Promise<void> {
     await runMigrations(databaseUrl);
     const context = await NestFactory.createApplicationContext(AppModule.register(config, databaseUrl), { logger: ['error'] });
     try {
-      const result = await run(command, args, { applications: context.get(ApplicationsService), signingKeys: context.get(SigningKeysService) });
+      const result = await run(command, args, {
+        applications: context.get(ApplicationsService),
+        signingKeys: context.get(SigningKeysService),
+      });
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     } finally {
       await context.close();

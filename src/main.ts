@@ -34,7 +34,10 @@ async function bootstrap(): Promise<void> {
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    logger.log(`${signal} received, shutting down (drain ${config.shutdownDrainMs} ms, grace ${config.shutdownGraceSeconds} s)`, 'Bootstrap');
+    logger.log(
+      `${signal} received, shutting down (drain ${config.shutdownDrainMs} ms, grace ${config.shutdownGraceSeconds} s)`,
+      'Bootstrap',
+    );
     setTimeout(() => {
       logger.error(`Shutdown took longer than ${config.shutdownGraceSeconds} s; exiting`, 'Bootstrap');
       process.exit(1);

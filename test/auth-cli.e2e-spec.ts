@@ -1,5 +1,12 @@
 import { decodeJwt } from 'jose';
-import { AUTH_ERROR_MESSAGES, callWithAuthorization, fetchAccessToken, type OidcErrorBody, postToken, type TokenResponseBody } from './support/auth.js';
+import {
+  AUTH_ERROR_MESSAGES,
+  callWithAuthorization,
+  fetchAccessToken,
+  type OidcErrorBody,
+  postToken,
+  type TokenResponseBody,
+} from './support/auth.js';
 import { createApplication, type CreatedApplication, runCli, runCliJson } from './support/cli.js';
 import { MANAGEMENT_API_RESOURCE } from './support/clients.js';
 import { pollUntil } from './support/poll.js';
@@ -50,7 +57,8 @@ describe('applications CLI (npm run cli -- <command>)', () => {
     await server?.stop();
   });
 
-  const listApplications = (target: TestServer = server): Promise<ApplicationSummary[]> => runCliJson<ApplicationSummary[]>(target, ['applications:list']);
+  const listApplications = (target: TestServer = server): Promise<ApplicationSummary[]> =>
+    runCliJson<ApplicationSummary[]>(target, ['applications:list']);
 
   const tokenFields = (clientId: string, clientSecret: string, scope: string): Record<string, string> => ({
     grant_type: 'client_credentials',
@@ -96,7 +104,9 @@ describe('applications CLI (npm run cli -- <command>)', () => {
     });
 
     it('stores only a hash of the secret', async () => {
-      const rows = await server.query<{ row: string }>('SELECT row_to_json(a)::text AS row FROM applications a WHERE id = $1', [created.id]);
+      const rows = await server.query<{ row: string }>('SELECT row_to_json(a)::text AS row FROM applications a WHERE id = $1', [
+        created.id,
+      ]);
       expect(rows).toHaveLength(1);
       expect(rows[0].row).not.toContain(created.secret);
     });
@@ -166,7 +176,11 @@ describe('applications CLI (npm run cli -- <command>)', () => {
       const denied = await postToken(server.baseUrl, tokenFields(created.id, created.secret, 'users:read'));
       expect({ status: denied.status, body: denied.body }).toEqual({ status: 400, body: INVALID_CLIENT });
       // The server learns of the CLI's change within a second (documented).
-      const rejected = await pollUntil(() => callWithAuthorization(server.baseUrl, 'GET', '/api/users', `Bearer ${token}`), (response) => response.status === 401, 3000);
+      const rejected = await pollUntil(
+        () => callWithAuthorization(server.baseUrl, 'GET', '/api/users', `Bearer ${token}`),
+        (response) => response.status === 401,
+        3000,
+      );
       expect({ status: rejected.status, body: rejected.body }).toEqual({
         status: 401,
         body: { code: 'auth.unauthorized', message: AUTH_ERROR_MESSAGES['auth.unauthorized'] },
@@ -193,7 +207,9 @@ describe('applications CLI (npm run cli -- <command>)', () => {
   describe('the bootstrap application (BOOTSTRAP_CLIENT_ID / BOOTSTRAP_CLIENT_SECRET)', () => {
     it('exists from start-up with scope `all`', async () => {
       const bootstrap = (await listApplications()).filter((application) => application.id === server.credentials.clientId);
-      expect(bootstrap).toEqual([{ id: server.credentials.clientId, name: expect.any(String), scopes: ['all'], isDisabled: false, createdAt: expect.any(String) }]);
+      expect(bootstrap).toEqual([
+        { id: server.credentials.clientId, name: expect.any(String), scopes: ['all'], isDisabled: false, createdAt: expect.any(String) },
+      ]);
       const token = await fetchAccessToken(server.baseUrl, server.credentials.clientId, server.credentials.clientSecret);
       expect(decodeJwt(token).scope).toBe('all');
     });

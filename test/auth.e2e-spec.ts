@@ -134,7 +134,10 @@ describe('authentication (applications, /oidc/token, the bearer guard)', () => {
       expect(updated.response.status).toBe(200);
       expect(updated.data).toMatchObject({ id: userId, username, name: 'Renamed' });
 
-      const suspended = await apiClient.PATCH('/api/users/{userId}/is-suspended', { params: { path: { userId } }, body: { isSuspended: true } });
+      const suspended = await apiClient.PATCH('/api/users/{userId}/is-suspended', {
+        params: { path: { userId } },
+        body: { isSuspended: true },
+      });
       expect(suspended.response.status).toBe(200);
       expect(suspended.data).toMatchObject({ id: userId, isSuspended: true });
 
@@ -248,7 +251,11 @@ describe('authentication (applications, /oidc/token, the bearer guard)', () => {
 
     describe('errors (400, RFC 6749 §5.2 / RFC 8707 with Logto’s code and message)', () => {
       it('rejects a wrong secret: invalid_client', async () => {
-        expectOidcError(await postToken(server.baseUrl, bootstrapFields({ client_secret: 'wrong-secret-0123456789' })), 'invalid_client', 'client authentication failed');
+        expectOidcError(
+          await postToken(server.baseUrl, bootstrapFields({ client_secret: 'wrong-secret-0123456789' })),
+          'invalid_client',
+          'client authentication failed',
+        );
       });
 
       it('rejects an unknown client with exactly the body of a wrong secret', async () => {
@@ -260,7 +267,9 @@ describe('authentication (applications, /oidc/token, the bearer guard)', () => {
 
       it('rejects a wrong secret sent with HTTP Basic: invalid_client', async () => {
         const fields = without(bootstrapFields(), 'client_id', 'client_secret');
-        const response = await postToken(server.baseUrl, fields, { basic: { clientId: server.credentials.clientId, clientSecret: 'wrong-secret-0123456789' } });
+        const response = await postToken(server.baseUrl, fields, {
+          basic: { clientId: server.credentials.clientId, clientSecret: 'wrong-secret-0123456789' },
+        });
         expectOidcError(response, 'invalid_client', 'client authentication failed');
       });
 
@@ -286,7 +295,11 @@ describe('authentication (applications, /oidc/token, the bearer guard)', () => {
 
       it('rejects a missing resource: invalid_target', async () => {
         const fields = without(bootstrapFields(), 'resource');
-        expectOidcError(await postToken(server.baseUrl, fields), 'invalid_target', 'both `resource` and `organization_id` are not provided');
+        expectOidcError(
+          await postToken(server.baseUrl, fields),
+          'invalid_target',
+          'both `resource` and `organization_id` are not provided',
+        );
       });
 
       it('rejects an unknown resource: invalid_target', async () => {
@@ -388,7 +401,11 @@ describe('authentication (applications, /oidc/token, the bearer guard)', () => {
     }
 
     it('answers 401 auth.authorization_header_missing without an Authorization header', async () => {
-      expectAuthError(await callWithAuthorization(server.baseUrl, 'GET', '/api/users', undefined), 401, 'auth.authorization_header_missing');
+      expectAuthError(
+        await callWithAuthorization(server.baseUrl, 'GET', '/api/users', undefined),
+        401,
+        'auth.authorization_header_missing',
+      );
     });
 
     it.each(['Basic xyz', 'bearer x', 'Token abc'])(
@@ -531,7 +548,10 @@ describe('authentication (applications, /oidc/token, the bearer guard)', () => {
       });
 
       it('answers 401, not 400, for an invalid body without a token', async () => {
-        const response = await callWithAuthorization(server.baseUrl, 'POST', '/api/users', undefined, { username: 42, primaryEmail: 'not-an-email' });
+        const response = await callWithAuthorization(server.baseUrl, 'POST', '/api/users', undefined, {
+          username: 42,
+          primaryEmail: 'not-an-email',
+        });
         expectAuthError(response, 401, 'auth.authorization_header_missing');
       });
 
@@ -562,11 +582,19 @@ describe('authentication (applications, /oidc/token, the bearer guard)', () => {
 
       // Documented: a replica learns of a change made elsewhere (here, by the CLI) within a second.
       await runCliJson(server, ['applications:disable', app.id]);
-      const whileDisabled = await pollUntil(() => withToken(token, 'GET', '/api/users'), (response) => response.status === 401, 3000);
+      const whileDisabled = await pollUntil(
+        () => withToken(token, 'GET', '/api/users'),
+        (response) => response.status === 401,
+        3000,
+      );
       expectAuthError(whileDisabled, 401, 'auth.unauthorized');
 
       await runCliJson(server, ['applications:enable', app.id]);
-      const reenabled = await pollUntil(() => withToken(token, 'GET', '/api/users'), (response) => response.status === 200, 3000);
+      const reenabled = await pollUntil(
+        () => withToken(token, 'GET', '/api/users'),
+        (response) => response.status === 200,
+        3000,
+      );
       expect(reenabled.status).toBe(200);
     });
   });
@@ -628,7 +656,10 @@ describe('authentication (applications, /oidc/token, the bearer guard)', () => {
           continue;
         }
         expect({ where, security: operation.security }).toEqual({ where, security: [{ bearer: [] }] });
-        expect({ where, responses: Object.keys(operation.responses) }).toEqual({ where, responses: expect.arrayContaining(['401', '403']) });
+        expect({ where, responses: Object.keys(operation.responses) }).toEqual({
+          where,
+          responses: expect.arrayContaining(['401', '403']),
+        });
       }
     });
 
@@ -656,7 +687,8 @@ describe('authentication (applications, /oidc/token, the bearer guard)', () => {
       (await request<JSONWebKeySet>(target.baseUrl, 'GET', '/oidc/jwks')).body.keys.map((key) => key.kid!).sort();
     const listUsers = (target: TestServer, token: string): Promise<RawResponse> =>
       callWithAuthorization(target.baseUrl, 'GET', '/api/users', `Bearer ${token}`);
-    const tokenOf = (target: TestServer): Promise<string> => fetchAccessToken(target.baseUrl, target.credentials.clientId, target.credentials.clientSecret);
+    const tokenOf = (target: TestServer): Promise<string> =>
+      fetchAccessToken(target.baseUrl, target.credentials.clientId, target.credentials.clientSecret);
 
     it('keeps old tokens valid, publishes both keys, and signs new tokens with the new key, on every replica', async () => {
       const oldToken = await tokenOf(primary);

@@ -78,31 +78,46 @@ describe('bad input: explicit cases', () => {
     it.each([
       ['objects', nestedObject],
       ['arrays inside the object', objectHoldingNestedArrays],
-    ])('POST /api/users accepts 32 levels of %s and stores them, and rejects 33 with 400 guard.invalid_input writing nothing', async (_kind, build) => {
-      const accepted = await call<User>('POST', '/api/users', { username: unique('deep'), customData: build(MAX_CUSTOM_DATA_LEVELS) });
-      expect(accepted.status).toBe(200);
-      expect((await call(`GET`, `/api/users/${accepted.body.id}/custom-data`)).body).toEqual(build(MAX_CUSTOM_DATA_LEVELS));
+    ])(
+      'POST /api/users accepts 32 levels of %s and stores them, and rejects 33 with 400 guard.invalid_input writing nothing',
+      async (_kind, build) => {
+        const accepted = await call<User>('POST', '/api/users', { username: unique('deep'), customData: build(MAX_CUSTOM_DATA_LEVELS) });
+        expect(accepted.status).toBe(200);
+        expect((await call(`GET`, `/api/users/${accepted.body.id}/custom-data`)).body).toEqual(build(MAX_CUSTOM_DATA_LEVELS));
 
-      const rejected = await rejectedWithoutChange(() => call('POST', '/api/users', { username: unique('deep'), customData: build(MAX_CUSTOM_DATA_LEVELS + 1) }));
-      expectInvalidBody(rejected, 'customData');
-    });
+        const rejected = await rejectedWithoutChange(() =>
+          call('POST', '/api/users', { username: unique('deep'), customData: build(MAX_CUSTOM_DATA_LEVELS + 1) }),
+        );
+        expectInvalidBody(rejected, 'customData');
+      },
+    );
 
     it('PATCH /api/users/:id replaces customData with 32 levels, and rejects 33 with 400 guard.invalid_input leaving the user unchanged', async () => {
       const user = await createUser({ customData: { kept: true } });
-      const rejected = await rejectedWithoutChange(() => call('PATCH', `/api/users/${user.id}`, { customData: nestedObject(MAX_CUSTOM_DATA_LEVELS + 1) }));
+      const rejected = await rejectedWithoutChange(() =>
+        call('PATCH', `/api/users/${user.id}`, { customData: nestedObject(MAX_CUSTOM_DATA_LEVELS + 1) }),
+      );
       expectInvalidBody(rejected, 'customData');
 
       const accepted = await call<User>('PATCH', `/api/users/${user.id}`, { customData: nestedObject(MAX_CUSTOM_DATA_LEVELS) });
-      expect({ status: accepted.status, customData: accepted.body.customData }).toEqual({ status: 200, customData: nestedObject(MAX_CUSTOM_DATA_LEVELS) });
+      expect({ status: accepted.status, customData: accepted.body.customData }).toEqual({
+        status: 200,
+        customData: nestedObject(MAX_CUSTOM_DATA_LEVELS),
+      });
     });
 
     it('PATCH /api/users/:id/custom-data merges 32 levels, and rejects 33 with 400 guard.invalid_input leaving the data unchanged', async () => {
       const user = await createUser({ customData: { kept: true } });
-      const rejected = await rejectedWithoutChange(() => call('PATCH', `/api/users/${user.id}/custom-data`, { customData: nestedObject(MAX_CUSTOM_DATA_LEVELS + 1) }));
+      const rejected = await rejectedWithoutChange(() =>
+        call('PATCH', `/api/users/${user.id}/custom-data`, { customData: nestedObject(MAX_CUSTOM_DATA_LEVELS + 1) }),
+      );
       expectInvalidBody(rejected, 'customData');
 
       const accepted = await call('PATCH', `/api/users/${user.id}/custom-data`, { customData: nestedObject(MAX_CUSTOM_DATA_LEVELS) });
-      expect({ status: accepted.status, body: accepted.body }).toEqual({ status: 200, body: { kept: true, ...nestedObject(MAX_CUSTOM_DATA_LEVELS) } });
+      expect({ status: accepted.status, body: accepted.body }).toEqual({
+        status: 200,
+        body: { kept: true, ...nestedObject(MAX_CUSTOM_DATA_LEVELS) },
+      });
     });
 
     it('PUT …/identities/:target takes details of 32 levels (201), and rejects 33 with 400 guard.invalid_input linking nothing', async () => {
@@ -116,14 +131,19 @@ describe('bad input: explicit cases', () => {
         userId: unique('gh'),
         details: nestedObject(MAX_CUSTOM_DATA_LEVELS),
       });
-      expect({ status: accepted.status, details: accepted.body.github?.details }).toEqual({ status: 201, details: nestedObject(MAX_CUSTOM_DATA_LEVELS) });
+      expect({ status: accepted.status, details: accepted.body.github?.details }).toEqual({
+        status: 201,
+        details: nestedObject(MAX_CUSTOM_DATA_LEVELS),
+      });
     });
   });
 
   describe(`${TOO_LONG}-character values (columns hold 128)`, () => {
     it('PATCH /api/users/:id takes a 128-character username and answers 129 with 422 entity.value_too_long, changing nothing', async () => {
       const user = await createUser({ username: unique('long') });
-      const rejected = await rejectedWithoutChange(() => call('PATCH', `/api/users/${user.id}`, { username: `u${'x'.repeat(TOO_LONG - 1)}` }));
+      const rejected = await rejectedWithoutChange(() =>
+        call('PATCH', `/api/users/${user.id}`, { username: `u${'x'.repeat(TOO_LONG - 1)}` }),
+      );
       expectError(rejected, 422, 'entity.value_too_long');
 
       const accepted = await call<User>('PATCH', `/api/users/${user.id}`, { username: `u${'x'.repeat(127)}` });
@@ -173,24 +193,27 @@ describe('bad input: explicit cases', () => {
   describe('SQL-looking values are data, never SQL', () => {
     const INJECTIONS = ["' OR '1'='1", "x' OR 1=1 --", "'; DROP TABLE logs; --", '%', '_%', "\\' OR 1=1 --"];
 
-    it.each(['userId', 'applicationId', 'logKey'])('GET /api/logs?%s= with SQL-looking values matches nothing, and the table survives', async (key) => {
-      const user = await createUser({ username: unique('sql') });
-      const literal = await call<unknown[]>('GET', `/api/logs?userId=${user.id}`);
-      expect({ status: literal.status, count: literal.body.length }).toEqual({ status: 200, count: 1 });
+    it.each(['userId', 'applicationId', 'logKey'])(
+      'GET /api/logs?%s= with SQL-looking values matches nothing, and the table survives',
+      async (key) => {
+        const user = await createUser({ username: unique('sql') });
+        const literal = await call<unknown[]>('GET', `/api/logs?userId=${user.id}`);
+        expect({ status: literal.status, count: literal.body.length }).toEqual({ status: 200, count: 1 });
 
-      for (const injection of INJECTIONS) {
-        const value = key === 'userId' ? `${user.id}${injection}` : injection;
-        const response = await call<unknown[]>('GET', `/api/logs?${key}=${encodeURIComponent(value)}`);
-        expect({ injection, status: response.status, body: response.body, total: response.headers.get('total-number') }).toEqual({
-          injection,
-          status: 200,
-          body: [],
-          total: '0',
-        });
-      }
-      const [{ rows }] = await server.query<{ rows: number }>('SELECT count(*)::int AS rows FROM logs');
-      expect(rows).toBeGreaterThan(0);
-    });
+        for (const injection of INJECTIONS) {
+          const value = key === 'userId' ? `${user.id}${injection}` : injection;
+          const response = await call<unknown[]>('GET', `/api/logs?${key}=${encodeURIComponent(value)}`);
+          expect({ injection, status: response.status, body: response.body, total: response.headers.get('total-number') }).toEqual({
+            injection,
+            status: 200,
+            body: [],
+            total: '0',
+          });
+        }
+        const [{ rows }] = await server.query<{ rows: number }>('SELECT count(*)::int AS rows FROM logs');
+        expect(rows).toBeGreaterThan(0);
+      },
+    );
 
     it('GET /api/logs?start_time= with SQL appended answers 400 guard.invalid_input', async () => {
       const response = await call<ErrorBody>('GET', `/api/logs?start_time=${encodeURIComponent('0; DROP TABLE logs')}`);
@@ -250,7 +273,11 @@ describe('bad input: explicit cases', () => {
     }
 
     function expectNotFoundOrBadRequest(response: RawHttpResponse, label: string): void {
-      expect({ label, status: [400, 404].includes(response.status) ? '400 or 404' : response.status, body: classifyErrorBody(response.text) }).toEqual({
+      expect({
+        label,
+        status: [400, 404].includes(response.status) ? '400 or 404' : response.status,
+        body: classifyErrorBody(response.text),
+      }).toEqual({
         label,
         status: '400 or 404',
         body: 'logto',
@@ -307,7 +334,9 @@ describe('bad input: explicit cases', () => {
       ['a 10 KB target', 'a'.repeat(10 * 1024)],
     ])('PUT …/identities/{target} with %s answers 400 or 404 and links nothing', async (label, target) => {
       const user = await createUser();
-      const response = await rejectedWithoutChange(() => send('PUT', `/api/users/${user.id}/identities/${target}`, { userId: unique('gh') }));
+      const response = await rejectedWithoutChange(() =>
+        send('PUT', `/api/users/${user.id}/identities/${target}`, { userId: unique('gh') }),
+      );
       expectNotFoundOrBadRequest(response, label);
     });
   });
@@ -319,7 +348,10 @@ describe('bad input: explicit cases', () => {
         response.status === 200
           ? { status: 200, body: response.body }
           : { status: response.status, body: classifyErrorBody(response.text) };
-      expect({ label, outcome }).toEqual({ label, outcome: response.status === 200 ? { status: 200, body: [] } : { status: 400, body: 'logto' } });
+      expect({ label, outcome }).toEqual({
+        label,
+        outcome: response.status === 200 ? { status: 200, body: [] } : { status: 400, body: 'logto' },
+      });
     }
 
     it.each([
@@ -345,7 +377,10 @@ describe('bad input: explicit cases', () => {
     ])('%s=%s matches nothing (200 []) or is rejected with 400 guard.invalid_input', async (key, value) => {
       await createUser();
       const response = await call<unknown>('GET', `/api/logs?${key}=${value}`);
-      const outcome = response.status === 200 ? { status: 200, body: response.body } : { status: response.status, code: (response.body as ErrorBody).code };
+      const outcome =
+        response.status === 200
+          ? { status: 200, body: response.body }
+          : { status: response.status, code: (response.body as ErrorBody).code };
       expect(outcome).toEqual(response.status === 200 ? { status: 200, body: [] } : { status: 400, code: 'guard.invalid_input' });
     });
 
@@ -357,7 +392,10 @@ describe('bad input: explicit cases', () => {
     ])('%s=%s matches every entry (200) or is rejected with 400 guard.invalid_input', async (key, value) => {
       const user = await createUser();
       const response = await call<unknown>('GET', `/api/logs?userId=${user.id}&${key}=${value}`);
-      const outcome = response.status === 200 ? { status: 200, count: (response.body as unknown[]).length } : { status: response.status, code: (response.body as ErrorBody).code };
+      const outcome =
+        response.status === 200
+          ? { status: 200, count: (response.body as unknown[]).length }
+          : { status: response.status, code: (response.body as ErrorBody).code };
       expect(outcome).toEqual(response.status === 200 ? { status: 200, count: 1 } : { status: 400, code: 'guard.invalid_input' });
     });
   });
@@ -370,7 +408,12 @@ describe('bad input: explicit cases', () => {
       for (const value of VALUES) {
         const customData = { [key]: value, nested: { [key]: value } };
         const response = await call<User>('POST', '/api/users', { customData });
-        expect({ key, value, status: response.status, customData: response.body.customData }).toEqual({ key, value, status: 200, customData });
+        expect({ key, value, status: response.status, customData: response.body.customData }).toEqual({
+          key,
+          value,
+          status: 200,
+          customData,
+        });
         const stored = await call('GET', `/api/users/${response.body.id}/custom-data`);
         expect(stored.body).toEqual(customData);
       }
@@ -386,8 +429,14 @@ describe('bad input: explicit cases', () => {
       const merged = await call('PATCH', `/api/users/${user.id}/custom-data`, { customData: { hasOwnProperty: true } });
       expect({ status: merged.status, body: merged.body }).toEqual({ status: 200, body: { ...data, hasOwnProperty: true } });
 
-      const linked = await call<Record<string, unknown>>('PUT', `/api/users/${user.id}/identities/github`, { userId: unique('gh'), details: data });
-      expect({ status: linked.status, details: (linked.body.github as { details?: unknown } | undefined)?.details }).toEqual({ status: 201, details: data });
+      const linked = await call<Record<string, unknown>>('PUT', `/api/users/${user.id}/identities/github`, {
+        userId: unique('gh'),
+        details: data,
+      });
+      expect({ status: linked.status, details: (linked.body.github as { details?: unknown } | undefined)?.details }).toEqual({
+        status: 201,
+        details: data,
+      });
     });
 
     it('ignores an unknown top-level key holding { constructor } instead of failing (PATCH …/is-suspended, …/profile)', async () => {
@@ -413,7 +462,10 @@ describe('bad input: explicit cases', () => {
 
     it('answers a request line over 16 KB with 414 or 431 and { code, message }', async () => {
       const response = await rawHttp(server.baseUrl, { method: 'GET', path: `/api/users?search=${percentEncode('x'.repeat(20 * 1024))}` });
-      expect({ status: [414, 431].includes(response.status) ? '414 or 431' : response.status, body: classifyErrorBody(response.text) }).toEqual({
+      expect({
+        status: [414, 431].includes(response.status) ? '414 or 431' : response.status,
+        body: classifyErrorBody(response.text),
+      }).toEqual({
         status: '414 or 431',
         body: 'logto',
       });

@@ -75,7 +75,9 @@ describe('the client-side query deadline', () => {
     if (!adminUrl) throw new Error('ROSTER_TEST_ADMIN_URL is not set: the e2e global setup did not run');
     proxy = await hangingProxy(new URL(adminUrl));
     // One connection, so "the next borrower" is certain to get the same one if it were kept.
-    dataSource = await new DataSource(buildDataSourceOptions(proxy.url, { statementTimeoutMs: STATEMENT_TIMEOUT_MS, poolSize: 1 })).initialize();
+    dataSource = await new DataSource(
+      buildDataSourceOptions(proxy.url, { statementTimeoutMs: STATEMENT_TIMEOUT_MS, poolSize: 1 }),
+    ).initialize();
     pool = (dataSource.driver as PostgresDriver).master as pg.Pool;
   });
 

@@ -19,7 +19,14 @@
  */
 import fc from 'fast-check';
 import { request } from './support/clients.js';
-import { classifyErrorBody, databaseSnapshot, percentEncode, rawHttp, type RawHttpRequest, type RawHttpResponse } from './support/bad-input.js';
+import {
+  classifyErrorBody,
+  databaseSnapshot,
+  percentEncode,
+  rawHttp,
+  type RawHttpRequest,
+  type RawHttpResponse,
+} from './support/bad-input.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { expectedNewUser, type User, USER_KEYS } from './support/wire.js';
 
@@ -74,7 +81,9 @@ function resolveSchema(schema: SchemaObject, document: OpenApiDocument): SchemaO
   if (schema.$ref) return resolveSchema(document.components.schemas[schema.$ref.split('/').at(-1)!], document);
   if (schema.allOf?.length === 1) return resolveSchema(schema.allOf[0], document);
   if (!schema.properties) return schema;
-  const properties = Object.fromEntries(Object.entries(schema.properties).map(([name, property]) => [name, resolveSchema(property, document)]));
+  const properties = Object.fromEntries(
+    Object.entries(schema.properties).map(([name, property]) => [name, resolveSchema(property, document)]),
+  );
   return { ...schema, properties };
 }
 
@@ -123,9 +132,45 @@ const realUserId = fc.nat({ max: 1000 }).map((index) => realUserIds[index % real
 
 /** Path segments that have broken routers before: traversal, encoded slashes, NUL, bad encodings. */
 const ODD_SEGMENTS = [
-  '%2F', 'a%2Fb', '..', '%2E%2E', '.', '%2e', '..%2F..%2Fstatus', '%00', 'a%00b', '%E0%A4%A', '%', '%ZZ', '%ED%A0%80', '%FF%FE',
-  '%C0%AF', '%F0%9F%98%80', '%20', '+', ';', ';a=b', '%3F', '%23', 'null', 'undefined', '__proto__', 'constructor', 'prototype',
-  '0', '-1', '1e309', 'a'.repeat(10 * 1024), "'%20OR%20'1'='1", '%25', '%2500', '~', 'A'.repeat(12), 'a'.repeat(13), '%0A', '%0D%0A',
+  '%2F',
+  'a%2Fb',
+  '..',
+  '%2E%2E',
+  '.',
+  '%2e',
+  '..%2F..%2Fstatus',
+  '%00',
+  'a%00b',
+  '%E0%A4%A',
+  '%',
+  '%ZZ',
+  '%ED%A0%80',
+  '%FF%FE',
+  '%C0%AF',
+  '%F0%9F%98%80',
+  '%20',
+  '+',
+  ';',
+  ';a=b',
+  '%3F',
+  '%23',
+  'null',
+  'undefined',
+  '__proto__',
+  'constructor',
+  'prototype',
+  '0',
+  '-1',
+  '1e309',
+  'a'.repeat(10 * 1024),
+  "'%20OR%20'1'='1",
+  '%25',
+  '%2500',
+  '~',
+  'A'.repeat(12),
+  'a'.repeat(13),
+  '%0A',
+  '%0D%0A',
 ];
 
 const pathSegment: fc.Arbitrary<string> = fc.oneof(
@@ -133,28 +178,118 @@ const pathSegment: fc.Arbitrary<string> = fc.oneof(
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 30 }).map(percentEncode) },
   { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 30 }).map(percentEncode) },
   { weight: 1, arbitrary: fc.integer({ min: 13, max: 6_000 }).map((length) => 'a'.repeat(length)) },
-  { weight: 1, arbitrary: fc.tuple(realUserId, fc.constantFrom('%00', '%2F', '/..', '%2F..', '.', ';x', '%20', 'A', '%')).map(([id, suffix]) => id + suffix) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(realUserId, fc.constantFrom('%00', '%2F', '/..', '%2F..', '.', ';x', '%20', 'A', '%'))
+      .map(([id, suffix]) => id + suffix),
+  },
   { weight: 2, arbitrary: realUserId },
 );
 
 /** Query values that trip number parsing, SQL, regular expressions and decoders. */
 const ODD_QUERY_VALUES = [
-  '1e309', '-1e309', '-0', '0', '-1', '1.5', '1e20', 'abc', '', 'NaN', 'Infinity', '9007199254740993', '99999999999999999999999',
-  '0x10', ' 1', '+1', '01', 'true', 'yes', 'null', '[]', '{}', "' OR 1=1 --", "'; DROP TABLE users; --", '%', '_', '\\', '(', '[',
-  '*', '.*', '(a+)+$', '\u0000', 'a\u0000b', '\ud800', 'x\udfff', '😀', 'é', '&', '=', '#', 'like', 'exact', 'posix', 'similar_to',
-  'or', 'and', 'ManagementApi.User.Create', 'ExchangeTokenBy.ClientCredentials',
+  '1e309',
+  '-1e309',
+  '-0',
+  '0',
+  '-1',
+  '1.5',
+  '1e20',
+  'abc',
+  '',
+  'NaN',
+  'Infinity',
+  '9007199254740993',
+  '99999999999999999999999',
+  '0x10',
+  ' 1',
+  '+1',
+  '01',
+  'true',
+  'yes',
+  'null',
+  '[]',
+  '{}',
+  "' OR 1=1 --",
+  "'; DROP TABLE users; --",
+  '%',
+  '_',
+  '\\',
+  '(',
+  '[',
+  '*',
+  '.*',
+  '(a+)+$',
+  '\u0000',
+  'a\u0000b',
+  '\ud800',
+  'x\udfff',
+  '😀',
+  'é',
+  '&',
+  '=',
+  '#',
+  'like',
+  'exact',
+  'posix',
+  'similar_to',
+  'or',
+  'and',
+  'ManagementApi.User.Create',
+  'ExchangeTokenBy.ClientCredentials',
 ];
 
 /** Query keys: the documented ones plus search syntax, prototype names and bracket forms. */
 const EXTRA_QUERY_KEYS = [
-  'page', 'page_size', 'search', 'search.id', 'search.username', 'search.primaryEmail', 'search.primary_phone', 'search.name',
-  'search.name.first', 'search.', 'search.customData', 'mode', 'mode.name', 'mode.username', 'joint', 'jointMode', 'isCaseSensitive',
-  'cursor', 'userId', 'logKey', 'start_time', 'end_time', '__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty',
-  'page[]', 'page[0]', 'a[b]', '',
+  'page',
+  'page_size',
+  'search',
+  'search.id',
+  'search.username',
+  'search.primaryEmail',
+  'search.primary_phone',
+  'search.name',
+  'search.name.first',
+  'search.',
+  'search.customData',
+  'mode',
+  'mode.name',
+  'mode.username',
+  'joint',
+  'jointMode',
+  'isCaseSensitive',
+  'cursor',
+  'userId',
+  'logKey',
+  'start_time',
+  'end_time',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
+  'page[]',
+  'page[0]',
+  'a[b]',
+  '',
 ];
 
 /** Junk appended verbatim to a query string (not percent-encoded by us). */
-const RAW_QUERY_JUNK = ['%00', '%', '%zz', '%E0%A4%A', '&&&', '==', 'a=%ED%A0%80', 'page=1&page=2', ';', '?', 'page_size=%FF', 'search=%C0%AF'];
+const RAW_QUERY_JUNK = [
+  '%00',
+  '%',
+  '%zz',
+  '%E0%A4%A',
+  '&&&',
+  '==',
+  'a=%ED%A0%80',
+  'page=1&page=2',
+  ';',
+  '?',
+  'page_size=%FF',
+  'search=%C0%AF',
+];
 
 const queryValue: fc.Arbitrary<string> = fc.oneof(
   { weight: 5, arbitrary: fc.constantFrom(...ODD_QUERY_VALUES) },
@@ -168,7 +303,10 @@ const queryValue: fc.Arbitrary<string> = fc.oneof(
 
 function queryString(operation: Operation): fc.Arbitrary<string> {
   const key = fc.oneof(
-    { weight: 4, arbitrary: operation.queryParams.length > 0 ? fc.constantFrom(...operation.queryParams) : fc.constantFrom(...EXTRA_QUERY_KEYS) },
+    {
+      weight: 4,
+      arbitrary: operation.queryParams.length > 0 ? fc.constantFrom(...operation.queryParams) : fc.constantFrom(...EXTRA_QUERY_KEYS),
+    },
     { weight: 2, arbitrary: fc.constantFrom(...EXTRA_QUERY_KEYS) },
     { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 12 }) },
   );
@@ -185,11 +323,41 @@ function queryString(operation: Operation): fc.Arbitrary<string> {
 
 /** Strings shaped like the fields' formats, so some bodies get past validation into the handlers. */
 const PLAUSIBLE_STRINGS = [
-  '', 'user_1', 'A', '_', '1abc', 'a@b.co', 'x@y', 'A@EXAMPLE.IO', '61412345678', '610412345678', '+61412345678', '123', '0',
-  'https://example.com/a.png', 'javascript:alert(1)', 'data:,x', 'not a url', 'Argon2i', 'MD5', 'Bcrypt', 'Legacy', 'SHA256',
-  '5f4dcc3b5aa765d61d8327deb882cf99', '$2b$04$abcdefghijklmnopqrstuuOdvPEMzJZ8vWaMMI4gMkLMS3VgxDbd2', '["md5","salt","@"]',
-  '$argon2i$v=19$m=4096,t=3,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA', 'password', 'github', 'client_credentials',
-  'https://default.logto.app/api', 'all', 'roster-test', "Robert'); DROP TABLE users;--", '%', '\\',
+  '',
+  'user_1',
+  'A',
+  '_',
+  '1abc',
+  'a@b.co',
+  'x@y',
+  'A@EXAMPLE.IO',
+  '61412345678',
+  '610412345678',
+  '+61412345678',
+  '123',
+  '0',
+  'https://example.com/a.png',
+  'javascript:alert(1)',
+  'data:,x',
+  'not a url',
+  'Argon2i',
+  'MD5',
+  'Bcrypt',
+  'Legacy',
+  'SHA256',
+  '5f4dcc3b5aa765d61d8327deb882cf99',
+  '$2b$04$abcdefghijklmnopqrstuuOdvPEMzJZ8vWaMMI4gMkLMS3VgxDbd2',
+  '["md5","salt","@"]',
+  '$argon2i$v=19$m=4096,t=3,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA',
+  'password',
+  'github',
+  'client_credentials',
+  'https://default.logto.app/api',
+  'all',
+  'roster-test',
+  "Robert'); DROP TABLE users;--",
+  '%',
+  '\\',
 ];
 
 /** Up to ~200 KB of one character (multi-byte and NUL included). */
@@ -223,7 +391,13 @@ function valueFor(schema: SchemaObject): fc.Arbitrary<unknown> {
   else if (schema.type === 'string') right = stringValue;
   else if (schema.type === 'boolean') right = fc.boolean();
   else if (schema.properties) right = objectFor(schema);
-  else right = fc.oneof(fc.dictionary(fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom(...PROTOTYPE_KEYS)), fc.jsonValue({ maxDepth: 4 }), { maxKeys: 5 }), fc.object());
+  else
+    right = fc.oneof(
+      fc.dictionary(fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom(...PROTOTYPE_KEYS)), fc.jsonValue({ maxDepth: 4 }), {
+        maxKeys: 5,
+      }),
+      fc.object(),
+    );
   return fc.oneof({ weight: 3, arbitrary: right }, { weight: 2, arbitrary: anyJson });
 }
 
@@ -231,7 +405,11 @@ function valueFor(schema: SchemaObject): fc.Arbitrary<unknown> {
 function objectFor(schema: SchemaObject): fc.Arbitrary<Record<string, unknown>> {
   const properties = Object.fromEntries(Object.entries(schema.properties ?? {}).map(([name, property]) => [name, valueFor(property)]));
   const known = fc.record(properties, { requiredKeys: [] });
-  const unknown = fc.dictionary(fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom('id', 'createdAt', 'isSuspended', 'passwordDigest')), anyJson, { maxKeys: 2 });
+  const unknown = fc.dictionary(
+    fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom('id', 'createdAt', 'isSuspended', 'passwordDigest')),
+    anyJson,
+    { maxKeys: 2 },
+  );
   return fc.tuple(unknown, known).map(([extra, fields]) => ({ ...extra, ...fields }));
 }
 
@@ -246,10 +424,32 @@ const deepNesting = fc.tuple(fc.integer({ min: 40, max: 100 }), fc.constantFrom(
 /** JSON fragments that JSON.stringify cannot produce: overflowing numbers, lone surrogates, NUL, prototype keys. */
 const rawFragment = fc.oneof(
   fc.constantFrom(
-    '1e309', '-1e309', '-0', '-0.0', '1E400', '1e-400', '123456789012345678901234567890', '"\\ud800"', '"x\\udfff"', '"\\udc00\\ud800"',
-    '"a\\u0000b"', '"\\u0000"', '{"__proto__":{"polluted":true}}', '{"constructor":{"prototype":{"polluted":true}}}',
-    '{"prototype":{"polluted":true}}', '"\\ud83d\\ude00"', 'true', 'null', '[]', '{}', '[null]', '{"a\\u0000":1}', '{"\\ud800":1}',
-    '"\\u202e"', '"\\uffff"', '"\\ufeff"',
+    '1e309',
+    '-1e309',
+    '-0',
+    '-0.0',
+    '1E400',
+    '1e-400',
+    '123456789012345678901234567890',
+    '"\\ud800"',
+    '"x\\udfff"',
+    '"\\udc00\\ud800"',
+    '"a\\u0000b"',
+    '"\\u0000"',
+    '{"__proto__":{"polluted":true}}',
+    '{"constructor":{"prototype":{"polluted":true}}}',
+    '{"prototype":{"polluted":true}}',
+    '"\\ud83d\\ude00"',
+    'true',
+    'null',
+    '[]',
+    '{}',
+    '[null]',
+    '{"a\\u0000":1}',
+    '{"\\ud800":1}',
+    '"\\u202e"',
+    '"\\uffff"',
+    '"\\ufeff"',
   ),
   deepNesting,
 );
@@ -259,7 +459,9 @@ function rawJsonText(schema: SchemaObject): fc.Arbitrary<string> {
   return fc.oneof(
     fc.tuple(property, rawFragment).map(([name, fragment]) => `{"${name}":${fragment}}`),
     fc.tuple(property, rawFragment).map(([name, fragment]) => `{"${name}":{"inner":${fragment}}}`),
-    fc.tuple(fc.constantFrom(...PROTOTYPE_KEYS), property, rawFragment).map(([proto, name, fragment]) => `{"${proto}":{"${name}":${fragment}},"${name}":${fragment}}`),
+    fc
+      .tuple(fc.constantFrom(...PROTOTYPE_KEYS), property, rawFragment)
+      .map(([proto, name, fragment]) => `{"${proto}":{"${name}":${fragment}},"${name}":${fragment}}`),
     fc.tuple(property, rawFragment, rawFragment).map(([name, first, second]) => `{"${name}":${first},"${name}":${second}}`),
     deepNesting,
   );
@@ -267,8 +469,30 @@ function rawJsonText(schema: SchemaObject): fc.Arbitrary<string> {
 
 /** Not JSON at all, or not a JSON object. */
 const INVALID_JSON = [
-  'NaN', "{'a':1}", '{"a":1,}', '{"a":01}', '{"a":"\\x41"}', '{"a":"\n"}', '\ufeff{}', '{"a":1}garbage', '[1,2', '', ' ', 'null', '"str"',
-  '42', '-0', '1e309', 'true', '{', '}', '{"a"}', '{"a":}', '\u0000', '{"a":"\\u00"}', '{"a":"\\ud800\\u"}',
+  'NaN',
+  "{'a':1}",
+  '{"a":1,}',
+  '{"a":01}',
+  '{"a":"\\x41"}',
+  '{"a":"\n"}',
+  '\ufeff{}',
+  '{"a":1}garbage',
+  '[1,2',
+  '',
+  ' ',
+  'null',
+  '"str"',
+  '42',
+  '-0',
+  '1e309',
+  'true',
+  '{',
+  '}',
+  '{"a"}',
+  '{"a":}',
+  '\u0000',
+  '{"a":"\\u00"}',
+  '{"a":"\\ud800\\u"}',
 ];
 
 function jsonText(schema: SchemaObject): fc.Arbitrary<string> {
@@ -281,19 +505,41 @@ function jsonText(schema: SchemaObject): fc.Arbitrary<string> {
 }
 
 const ODD_CONTENT_TYPES = [
-  'text/plain', 'text/plain; charset=utf-8', 'application/xml', 'text/xml', 'multipart/form-data; boundary=fuzz', undefined,
-  'application/json; charset=latin1', 'application/json; charset=utf-16', 'application/json;charset=UTF-8', 'APPLICATION/JSON',
-  'application/x-www-form-urlencoded', 'application/json-patch+json', 'application/merge-patch+json', 'application/vnd.api+json',
-  'application/octet-stream', '*/*', 'application/json, text/plain', 'application', ';', 'application/json; boundary=x', '',
+  'text/plain',
+  'text/plain; charset=utf-8',
+  'application/xml',
+  'text/xml',
+  'multipart/form-data; boundary=fuzz',
+  undefined,
+  'application/json; charset=latin1',
+  'application/json; charset=utf-16',
+  'application/json;charset=UTF-8',
+  'APPLICATION/JSON',
+  'application/x-www-form-urlencoded',
+  'application/json-patch+json',
+  'application/merge-patch+json',
+  'application/vnd.api+json',
+  'application/octet-stream',
+  '*/*',
+  'application/json, text/plain',
+  'application',
+  ';',
+  'application/json; boundary=x',
+  '',
 ];
 
 /** Bodies for the odd content types: JSON, a form, a multipart message or XML. */
 function oddBody(schema: SchemaObject): fc.Arbitrary<string> {
-  const fields = objectFor(schema).map((value) => Object.entries(value).map(([key, field]) => [key, typeof field === 'string' ? field : JSON.stringify(field)] as const));
+  const fields = objectFor(schema).map((value) =>
+    Object.entries(value).map(([key, field]) => [key, typeof field === 'string' ? field : JSON.stringify(field)] as const),
+  );
   return fc.oneof(
     jsonText(schema),
     fields.map((pairs) => pairs.map(([key, value]) => `${percentEncode(key)}=${percentEncode(value)}`).join('&')),
-    fields.map((pairs) => `${pairs.map(([key, value]) => `--fuzz\r\nContent-Disposition: form-data; name="${key}"\r\n\r\n${value}\r\n`).join('')}--fuzz--\r\n`),
+    fields.map(
+      (pairs) =>
+        `${pairs.map(([key, value]) => `--fuzz\r\nContent-Disposition: form-data; name="${key}"\r\n\r\n${value}\r\n`).join('')}--fuzz--\r\n`,
+    ),
     fc.constant('<?xml version="1.0"?><user><username>x</username></user>'),
   );
 }
@@ -320,7 +566,12 @@ interface BodyCase {
 function bodyCase(schema: SchemaObject): fc.Arbitrary<BodyCase> {
   return fc.oneof(
     { weight: 6, arbitrary: jsonText(schema).map((text) => ({ contentType: 'application/json', body: Buffer.from(text) })) },
-    { weight: 2, arbitrary: fc.tuple(fc.constantFrom(...ODD_CONTENT_TYPES), oddBody(schema)).map(([contentType, text]) => ({ contentType, body: Buffer.from(text) })) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(fc.constantFrom(...ODD_CONTENT_TYPES), oddBody(schema))
+        .map(([contentType, text]) => ({ contentType, body: Buffer.from(text) })),
+    },
     { weight: 1, arbitrary: invalidUtf8Body(schema).map((body) => ({ contentType: 'application/json', body })) },
   );
 }
@@ -354,22 +605,39 @@ const fuzzedPathParams = (operation: Operation): fc.Arbitrary<Record<string, str
     .filter((segments) => Object.values(segments).join('').length < 14_000);
 
 const pathCase = (operation: Operation): fc.Arbitrary<FuzzCase> =>
-  fuzzedPathParams(operation).map((segments) => fuzzCase(operation, toRequest(operation, pathWith(operation, segments), ordinaryBody(operation))));
+  fuzzedPathParams(operation).map((segments) =>
+    fuzzCase(operation, toRequest(operation, pathWith(operation, segments), ordinaryBody(operation))),
+  );
 
 const queryCase = (operation: Operation): fc.Arbitrary<FuzzCase> =>
   fc
     .tuple(ordinaryPathParams(operation), queryString(operation))
-    .map(([segments, query]) => fuzzCase(operation, toRequest(operation, `${pathWith(operation, segments)}${query}`, ordinaryBody(operation))));
+    .map(([segments, query]) =>
+      fuzzCase(operation, toRequest(operation, `${pathWith(operation, segments)}${query}`, ordinaryBody(operation))),
+    );
 
 const bodyFuzzCase = (operation: Operation): fc.Arbitrary<FuzzCase> =>
   fc
-    .tuple(fc.oneof({ weight: 9, arbitrary: ordinaryPathParams(operation) }, { weight: 1, arbitrary: fuzzedPathParams(operation) }), bodyCase(operation.body!))
+    .tuple(
+      fc.oneof({ weight: 9, arbitrary: ordinaryPathParams(operation) }, { weight: 1, arbitrary: fuzzedPathParams(operation) }),
+      bodyCase(operation.body!),
+    )
     .map(([segments, body]) => fuzzCase(operation, toRequest(operation, pathWith(operation, segments), body)));
 
 /** Keys that name Object.prototype members: legitimate customData keys all the same. */
 const PROTOTYPE_MEMBER_KEYS = [
-  'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString', '__defineGetter__', 'constructor',
-  'prototype', 'length', '0', '',
+  'toString',
+  'valueOf',
+  'hasOwnProperty',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+  'toLocaleString',
+  '__defineGetter__',
+  'constructor',
+  'prototype',
+  'length',
+  '0',
+  '',
 ];
 
 /**
@@ -402,11 +670,24 @@ const storableCustomData = fc
 
 /** Every operation the document must list, so that a shrinking document cannot hollow the walk out. */
 const EXPECTED_OPERATIONS = [
-  'GET /api/users', 'POST /api/users', 'GET /api/users/{userId}', 'PATCH /api/users/{userId}', 'DELETE /api/users/{userId}',
-  'PATCH /api/users/{userId}/password', 'POST /api/users/{userId}/password/verify', 'PATCH /api/users/{userId}/is-suspended',
-  'GET /api/users/{userId}/custom-data', 'PATCH /api/users/{userId}/custom-data', 'PATCH /api/users/{userId}/profile',
-  'GET /api/users/{userId}/has-password', 'GET /api/users/{userId}/identities/{target}', 'PUT /api/users/{userId}/identities/{target}',
-  'DELETE /api/users/{userId}/identities/{target}', 'GET /api/users/{userId}/all-identities', 'GET /api/logs', 'GET /api/logs/{id}',
+  'GET /api/users',
+  'POST /api/users',
+  'GET /api/users/{userId}',
+  'PATCH /api/users/{userId}',
+  'DELETE /api/users/{userId}',
+  'PATCH /api/users/{userId}/password',
+  'POST /api/users/{userId}/password/verify',
+  'PATCH /api/users/{userId}/is-suspended',
+  'GET /api/users/{userId}/custom-data',
+  'PATCH /api/users/{userId}/custom-data',
+  'PATCH /api/users/{userId}/profile',
+  'GET /api/users/{userId}/has-password',
+  'GET /api/users/{userId}/identities/{target}',
+  'PUT /api/users/{userId}/identities/{target}',
+  'DELETE /api/users/{userId}/identities/{target}',
+  'GET /api/users/{userId}/all-identities',
+  'GET /api/logs',
+  'GET /api/logs/{id}',
   'POST /oidc/token',
 ];
 
@@ -428,14 +709,18 @@ describe(`fuzzing every operation of /api/swagger.json (seed ${SEED}, ${RUNS} ru
       },
     });
     expect(created.status).toBe(200);
-    const linked = await request(server.baseUrl, 'PUT', `/api/users/${created.body.id}/identities/github`, { json: { userId: `gh_${suffix}` } });
+    const linked = await request(server.baseUrl, 'PUT', `/api/users/${created.body.id}/identities/github`, {
+      json: { userId: `gh_${suffix}` },
+    });
     expect(linked.status).toBe(201);
     return created.body.id;
   }
 
   /** Replaces pool users a fuzzed DELETE removed, so later cases still hit real users. */
   async function refillRealUsers(): Promise<void> {
-    const alive = new Set((await server.query<{ id: string }>('SELECT id FROM users WHERE id = ANY($1)', [realUserIds])).map(({ id }) => id));
+    const alive = new Set(
+      (await server.query<{ id: string }>('SELECT id FROM users WHERE id = ANY($1)', [realUserIds])).map(({ id }) => id),
+    );
     for (let index = 0; index < realUserIds.length; index += 1) {
       if (!alive.has(realUserIds[index])) realUserIds[index] = await createRealUser();
     }
@@ -454,7 +739,8 @@ describe(`fuzzing every operation of /api/swagger.json (seed ${SEED}, ${RUNS} ru
       kind === 'logto' ||
       (kind === 'message-only' && response.status === 400 && sent.body !== undefined) ||
       (kind === 'oidc' && isTokenEndpoint);
-    if (!allowed) problems.push(`a ${response.status} whose body is ${kind.startsWith('not an error body') ? kind : `${kind} (not allowed here)`}`);
+    if (!allowed)
+      problems.push(`a ${response.status} whose body is ${kind.startsWith('not an error body') ? kind : `${kind} (not allowed here)`}`);
     if (databaseChanged) problems.push(`a ${response.status} (${response.text.slice(0, 200)}) that changed the database`);
     return problems;
   }
@@ -468,11 +754,18 @@ describe(`fuzzing every operation of /api/swagger.json (seed ${SEED}, ${RUNS} ru
     if (generated.request.method === 'DELETE' && response.status < 300) await refillRealUsers();
   }
 
-  async function fuzz(dimension: string, selected: Operation[], arbitraryFor: (operation: Operation) => fc.Arbitrary<FuzzCase>): Promise<void> {
+  async function fuzz(
+    dimension: string,
+    selected: Operation[],
+    arbitraryFor: (operation: Operation) => fc.Arbitrary<FuzzCase>,
+  ): Promise<void> {
     expect(selected.length).toBeGreaterThan(0);
     const failures: string[] = [];
     for (const [index, operation] of selected.entries()) {
-      const result = await fc.check(fc.asyncProperty(arbitraryFor(operation), (generated) => check(generated)), { seed: SEED + index, numRuns: RUNS });
+      const result = await fc.check(
+        fc.asyncProperty(arbitraryFor(operation), (generated) => check(generated)),
+        { seed: SEED + index, numRuns: RUNS },
+      );
       if (result.failed) {
         const cause = result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance);
         failures.push(`${dimension} of ${operation.label}:\n${fc.defaultReportMessage(result)}\n${cause}`);
@@ -497,11 +790,22 @@ describe(`fuzzing every operation of /api/swagger.json (seed ${SEED}, ${RUNS} ru
   it('walks every documented operation, including all of users, identities, logs and the token endpoint', () => {
     expect(operations.map(({ label }) => label)).toEqual(expect.arrayContaining(EXPECTED_OPERATIONS));
     expect(operations.filter(({ pathParams }) => pathParams.includes('userId'))).toHaveLength(14);
-    expect(operations.filter(({ body }) => body !== undefined).map(({ label }) => label).sort()).toEqual(
+    expect(
+      operations
+        .filter(({ body }) => body !== undefined)
+        .map(({ label }) => label)
+        .sort(),
+    ).toEqual(
       [
-        'PATCH /api/users/{userId}', 'PATCH /api/users/{userId}/custom-data', 'PATCH /api/users/{userId}/is-suspended',
-        'PATCH /api/users/{userId}/password', 'PATCH /api/users/{userId}/profile', 'POST /api/users', 'POST /api/users/{userId}/password/verify',
-        'POST /oidc/token', 'PUT /api/users/{userId}/identities/{target}',
+        'PATCH /api/users/{userId}',
+        'PATCH /api/users/{userId}/custom-data',
+        'PATCH /api/users/{userId}/is-suspended',
+        'PATCH /api/users/{userId}/password',
+        'PATCH /api/users/{userId}/profile',
+        'POST /api/users',
+        'POST /api/users/{userId}/password/verify',
+        'POST /oidc/token',
+        'PUT /api/users/{userId}/identities/{target}',
       ].sort(),
     );
   });
@@ -509,7 +813,11 @@ describe(`fuzzing every operation of /api/swagger.json (seed ${SEED}, ${RUNS} ru
   it(
     'never answers 5xx, always a Logto error body for 4xx, and changes nothing on 4xx, for fuzzed path parameters',
     async () => {
-      await fuzz('path parameters', operations.filter(({ pathParams }) => pathParams.length > 0), pathCase);
+      await fuzz(
+        'path parameters',
+        operations.filter(({ pathParams }) => pathParams.length > 0),
+        pathCase,
+      );
     },
     TIMEOUT_MS,
   );
@@ -525,7 +833,11 @@ describe(`fuzzing every operation of /api/swagger.json (seed ${SEED}, ${RUNS} ru
   it(
     'never answers 5xx, always a Logto error body for 4xx, and changes nothing on 4xx, for fuzzed bodies and content types',
     async () => {
-      await fuzz('bodies', operations.filter(({ body }) => body !== undefined), bodyFuzzCase);
+      await fuzz(
+        'bodies',
+        operations.filter(({ body }) => body !== undefined),
+        bodyFuzzCase,
+      );
     },
     TIMEOUT_MS,
   );

@@ -56,7 +56,9 @@ async function rawPathRequest(
     const outgoing = httpRequest({ hostname, port, method, path, headers }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString() }));
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString() }),
+      );
       response.on('error', reject);
     });
     outgoing.on('error', reject);
@@ -288,7 +290,12 @@ describe('HTTP platform behaviour', () => {
       const patch = await request(server.baseUrl, 'PATCH', userPath, rawJson('{"name":"n","__proto__":{"isSuspended":true}}'));
       expect(patch.status).toBe(200);
       expect(patch.body).toMatchObject({ name: 'n', isSuspended: false });
-      const merge = await request(server.baseUrl, 'PATCH', `${userPath}/custom-data`, rawJson('{"customData":{"__proto__":{"polluted":true},"b":2}}'));
+      const merge = await request(
+        server.baseUrl,
+        'PATCH',
+        `${userPath}/custom-data`,
+        rawJson('{"customData":{"__proto__":{"polluted":true},"b":2}}'),
+      );
       expect(merge.status).toBe(200);
       expect(merge.body).toEqual({ b: 2 });
       const stored = await request(server.baseUrl, 'GET', userPath);

@@ -35,8 +35,6 @@ function unique(prefix: string): string {
   return `${prefix}_${RUN}_${sequence}`;
 }
 
-
-
 function expectAuthError(response: RawResponse, status: 401 | 403, code: AuthErrorCode): void {
   expect({ status: response.status, body: response.body }).toEqual({ status, body: { code, message: AUTH_ERROR_MESSAGES[code] } });
 }
@@ -62,7 +60,8 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
     await server?.stop();
   });
 
-  const identityPath = (userId: string, target: string): string => `/api/users/${encodeURIComponent(userId)}/identities/${encodeURIComponent(target)}`;
+  const identityPath = (userId: string, target: string): string =>
+    `/api/users/${encodeURIComponent(userId)}/identities/${encodeURIComponent(target)}`;
   const allIdentitiesPath = (userId: string): string => `/api/users/${encodeURIComponent(userId)}/all-identities`;
 
   async function createUser(): Promise<User> {
@@ -72,7 +71,11 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
   }
 
   /** `PUT …/identities/:target` through the SDK; the status tells linked (201) from replaced (200). */
-  async function link(userId: string, target: string, body: { userId: string; details?: Record<string, unknown> }): Promise<{ status: number; identities: IdentitiesMap; headers: Headers }> {
+  async function link(
+    userId: string,
+    target: string,
+    body: { userId: string; details?: Record<string, unknown> },
+  ): Promise<{ status: number; identities: IdentitiesMap; headers: Headers }> {
     const { data, response } = await sdk.PUT('/api/users/{userId}/identities/{target}', { params: { path: { userId, target } }, body });
     return { status: response.status, identities: data as IdentitiesMap, headers: response.headers };
   }
@@ -210,7 +213,13 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
       const target = unique('github');
       const externalId = unique('gh');
 
-      const response = await rawPut(user.id, target, { userId: externalId, details: { id: 1 }, identityId: 'other', target: 'other', extra: true });
+      const response = await rawPut(user.id, target, {
+        userId: externalId,
+        details: { id: 1 },
+        identityId: 'other',
+        target: 'other',
+        extra: true,
+      });
 
       expect(response.status).toBe(201);
       expect(response.body).toEqual({ [target]: { userId: externalId, details: { id: 1 } } });
@@ -372,13 +381,17 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
       await link(user.id, removed, { userId: unique('gh'), details: { id: 1 } });
       await link(user.id, kept, keptIdentity);
 
-      const { data, response } = await sdk.DELETE('/api/users/{userId}/identities/{target}', { params: { path: { userId: user.id, target: removed } } });
+      const { data, response } = await sdk.DELETE('/api/users/{userId}/identities/{target}', {
+        params: { path: { userId: user.id, target: removed } },
+      });
 
       expect(response.status).toBe(200);
       expect(response.headers.get('cache-control')).toBe('no-store');
       const body = data as unknown as User;
       expect(Object.keys(body)).toEqual(USER_KEYS);
-      expect(body).toEqual(expectedNewUser({ id: user.id, username: user.username, createdAt: user.createdAt, identities: { [kept]: keptIdentity } }));
+      expect(body).toEqual(
+        expectedNewUser({ id: user.id, username: user.username, createdAt: user.createdAt, identities: { [kept]: keptIdentity } }),
+      );
       expect(body).not.toHaveProperty('passwordDigest');
       expect((await getUser(user.id)).identities).toEqual({ [kept]: keptIdentity });
       expectError(await rawGet(user.id, removed), 404, 'user.identity_not_exist');
@@ -480,7 +493,9 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
         expect(await getIdentity(winner.id, target)).toEqual({ identity: { userId: externalId, details: { claimedBy: winner.id } } });
         expectError(await rawGet(loser.id, target), 404, 'user.identity_not_exist');
       }
-      const rows = await server.query<{ count: string }>('SELECT count(*) FROM user_identities WHERE target = ANY($1)', [rounds.map(({ target }) => target)]);
+      const rows = await server.query<{ count: string }>('SELECT count(*) FROM user_identities WHERE target = ANY($1)', [
+        rounds.map(({ target }) => target),
+      ]);
       expect(Number(rows[0].count)).toBe(RACE_ROUNDS);
     });
 

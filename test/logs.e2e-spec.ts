@@ -108,7 +108,10 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
   const countRows = async (): Promise<number> => (await server.query<{ n: number }>('SELECT count(*)::int AS n FROM logs'))[0].n;
 
   const rowsByIds = (ids: readonly string[]): Promise<LogRow[]> =>
-    server.query<LogRow>('SELECT id, key, payload, payload::text AS raw, xmin::text AS xmin FROM logs WHERE id = ANY($1) ORDER BY created_at, id', [ids]);
+    server.query<LogRow>(
+      'SELECT id, key, payload, payload::text AS raw, xmin::text AS xmin FROM logs WHERE id = ANY($1) ORDER BY created_at, id',
+      [ids],
+    );
 
   /** The rows `action` wrote (by id set difference; tests of one file run one at a time). */
   async function rowsWrittenBy(action: () => Promise<unknown>): Promise<LogRow[]> {
@@ -215,7 +218,10 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
       const primaryEmail = `${username}@example.com`;
       let user: User | undefined;
       const row = await theRowWrittenBy('ManagementApi.User.Create', async () => {
-        const { data, response } = await sdk.POST('/api/users', { body: { username, primaryEmail, password, name: 'Created Person' }, headers: UA_HEADERS });
+        const { data, response } = await sdk.POST('/api/users', {
+          body: { username, primaryEmail, password, name: 'Created Person' },
+          headers: UA_HEADERS,
+        });
         expect(response.status).toBe(200);
         user = data as unknown as User;
       });
@@ -277,7 +283,11 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
       const user = await createUser();
       const password = `New-${unique('pw')}-secret`;
       const row = await theRowWrittenBy('ManagementApi.User.Password.Update', async () => {
-        const { response } = await sdk.PATCH('/api/users/{userId}/password', { params: { path: { userId: user.id } }, body: { password }, headers: UA_HEADERS });
+        const { response } = await sdk.PATCH('/api/users/{userId}/password', {
+          params: { path: { userId: user.id } },
+          body: { password },
+          headers: UA_HEADERS,
+        });
         expect(response.status).toBe(200);
       });
       expectAuditPayload(row, 'ManagementApi.User.Password.Update', user.id);
@@ -323,10 +333,10 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
       expect(row.payload.params).toEqual(expect.objectContaining({ target }));
       expect(JSON.stringify(row.payload.params)).toContain(identityId);
       expect(row.raw).not.toContain('social-access-token-value');
-      const identityRows = await server.query<{ xmin: string }>('SELECT xmin::text AS xmin FROM user_identities WHERE user_id = $1 AND target = $2', [
-        user.id,
-        target,
-      ]);
+      const identityRows = await server.query<{ xmin: string }>(
+        'SELECT xmin::text AS xmin FROM user_identities WHERE user_id = $1 AND target = $2',
+        [user.id, target],
+      );
       expect(identityRows.map((identity) => identity.xmin)).toEqual([row.xmin]);
     });
 
@@ -347,7 +357,10 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
       const target = unique('gitlab');
       expect(await linkIdentity(user.id, target, unique('gl-user'))).toBe(201);
       const row = await theRowWrittenBy('ManagementApi.User.Identity.Delete', async () => {
-        const { response } = await sdk.DELETE('/api/users/{userId}/identities/{target}', { params: { path: { userId: user.id, target } }, headers: UA_HEADERS });
+        const { response } = await sdk.DELETE('/api/users/{userId}/identities/{target}', {
+          params: { path: { userId: user.id, target } },
+          headers: UA_HEADERS,
+        });
         expect(response.status).toBe(200);
       });
       expectAuditPayload(row, 'ManagementApi.User.Identity.Delete', user.id);
@@ -365,13 +378,18 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
         expect(response.status).toBe(200);
         userId = response.body.id;
       });
-      expect(row.payload).toEqual(expect.objectContaining({ result: 'Success', userId, applicationId: application.id, userAgent: USER_AGENT }));
+      expect(row.payload).toEqual(
+        expect.objectContaining({ result: 'Success', userId, applicationId: application.id, userAgent: USER_AGENT }),
+      );
 
       const { entries, total } = await listOk([['applicationId', application.id]]);
       expect(entries.map((entry) => entry.key)).toEqual(['ManagementApi.User.Create', TOKEN_KEY]);
       expect(total).toBe(2);
       expect(entries.map((entry) => entry.payload.applicationId)).toEqual([application.id, application.id]);
-      const ofBootstrap = await listOk([['applicationId', clientId], ['page_size', '100']]);
+      const ofBootstrap = await listOk([
+        ['applicationId', clientId],
+        ['page_size', '100'],
+      ]);
       expect(ofBootstrap.entries.every((entry) => entry.payload.applicationId === clientId)).toBe(true);
       expect(idsOf(ofBootstrap.entries)).not.toContain(row.id);
     });
@@ -389,7 +407,9 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
     it('POST /api/users with a taken email (422 user.email_already_in_use)', async () => {
       const email = `${unique('dupe')}@example.com`;
       await createUser({ primaryEmail: email });
-      const response = await expectNoRowWrittenBy(() => call('POST', '/api/users', { username: unique('second'), primaryEmail: email.toUpperCase() }));
+      const response = await expectNoRowWrittenBy(() =>
+        call('POST', '/api/users', { username: unique('second'), primaryEmail: email.toUpperCase() }),
+      );
       expectErrorCode(response, 422, 'user.email_already_in_use');
     });
 
@@ -467,10 +487,16 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
       userId = (await createUser({ password: 'First-Password-1' })).id;
       const path = { userId };
       expect((await sdk.PATCH('/api/users/{userId}', { params: { path }, body: { name: 'Historic' } })).response.status).toBe(200);
-      expect((await sdk.PATCH('/api/users/{userId}/password', { params: { path }, body: { password: 'Second-Password-2' } })).response.status).toBe(200);
-      expect((await sdk.PATCH('/api/users/{userId}/is-suspended', { params: { path }, body: { isSuspended: true } })).response.status).toBe(200);
+      expect(
+        (await sdk.PATCH('/api/users/{userId}/password', { params: { path }, body: { password: 'Second-Password-2' } })).response.status,
+      ).toBe(200);
+      expect((await sdk.PATCH('/api/users/{userId}/is-suspended', { params: { path }, body: { isSuspended: true } })).response.status).toBe(
+        200,
+      );
       expect(await linkIdentity(userId, 'facebook', unique('fb-user'))).toBe(201);
-      expect((await sdk.DELETE('/api/users/{userId}/identities/{target}', { params: { path: { userId, target: 'facebook' } } })).response.status).toBe(200);
+      expect(
+        (await sdk.DELETE('/api/users/{userId}/identities/{target}', { params: { path: { userId, target: 'facebook' } } })).response.status,
+      ).toBe(200);
       expect((await sdk.DELETE('/api/users/{userId}', { params: { path } })).response.status).toBe(204);
     });
 
@@ -484,7 +510,13 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
       expectNewestFirst(entries);
       for (const entry of entries) {
         expect(Object.keys(entry)).toEqual(LOG_ENTRY_KEYS);
-        expect(entry).toEqual({ tenantId: 'default', id: expect.stringMatching(LOG_ID), key: entry.payload.key, payload: expect.any(Object), createdAt: expect.any(Number) });
+        expect(entry).toEqual({
+          tenantId: 'default',
+          id: expect.stringMatching(LOG_ID),
+          key: entry.payload.key,
+          payload: expect.any(Object),
+          createdAt: expect.any(Number),
+        });
         expect(entry.payload).toEqual(expect.objectContaining({ result: 'Success', userId, applicationId: clientId }));
       }
       expect(JSON.stringify(entries)).not.toContain('First-Password-1');
@@ -500,7 +532,11 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
       ];
       for (const [index, links] of expectedLinks.entries()) {
         const page = String(index + 1);
-        const { entries, total, response } = await listOk([['userId', userId], ['page_size', '3'], ['page', page]]);
+        const { entries, total, response } = await listOk([
+          ['userId', userId],
+          ['page_size', '3'],
+          ['page', page],
+        ]);
         expect(total).toBe(history.length);
         expect(linkPages(response.headers.get('link'))).toEqual(links);
         for (const url of parseLinks(response.headers.get('link')).values()) {
@@ -511,13 +547,20 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
         seen.push(...entries.map((entry) => entry.key));
       }
       expect(seen).toEqual(history);
-      const past = await listOk([['userId', userId], ['page_size', '3'], ['page', '4']]);
+      const past = await listOk([
+        ['userId', userId],
+        ['page_size', '3'],
+        ['page', '4'],
+      ]);
       expect(past.entries).toEqual([]);
       expect(past.total).toBe(history.length);
     });
 
     it('follows the next links to the end, seeing each entry once', async () => {
-      let next: string | undefined = `/api/logs?${toQueryString([['userId', userId], ['page_size', '2']])}`;
+      let next: string | undefined = `/api/logs?${toQueryString([
+        ['userId', userId],
+        ['page_size', '2'],
+      ])}`;
       const ids: string[] = [];
       while (next !== undefined) {
         const response: RawResponse<LogEntry[]> = await request<LogEntry[]>(server.baseUrl, 'GET', next);
@@ -531,7 +574,15 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
     });
 
     it('answers 400 guard.invalid_pagination to page=0 and page_size=101', async () => {
-      expectError(await listLogs([['userId', userId], ['page', '0']]), 400, 'guard.invalid_pagination', 'The request pagination value is invalid.');
+      expectError(
+        await listLogs([
+          ['userId', userId],
+          ['page', '0'],
+        ]),
+        400,
+        'guard.invalid_pagination',
+        'The request pagination value is invalid.',
+      );
       expectError(await listLogs([['page_size', '101']]), 400, 'guard.invalid_pagination', 'The request pagination value is invalid.');
     });
   });
@@ -555,7 +606,9 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
       successId = row.id;
       expect(row.payload).toEqual(expect.objectContaining({ key: TOKEN_KEY, result: 'Success', applicationId: clientId }));
       expect(row.payload).not.toHaveProperty('error');
-      expect(row.payload.params).toEqual(expect.objectContaining({ grant_type: 'client_credentials', client_id: clientId, client_secret: MASK }));
+      expect(row.payload.params).toEqual(
+        expect.objectContaining({ grant_type: 'client_credentials', client_id: clientId, client_secret: MASK }),
+      );
       expect(row.raw).not.toContain(server.credentials.clientSecret);
     });
 
@@ -563,7 +616,10 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
       const wrongSecret = `wrong-${unique('secret')}`;
       const row = await theRowWrittenBy(TOKEN_KEY, async () => {
         const response = await postToken(server.baseUrl, tokenFields(wrongSecret));
-        expect({ status: response.status, error: (response.body as { error?: string }).error }).toEqual({ status: 400, error: 'invalid_client' });
+        expect({ status: response.status, error: (response.body as { error?: string }).error }).toEqual({
+          status: 400,
+          error: 'invalid_client',
+        });
       });
       errorId = row.id;
       expect(row.payload).toEqual(expect.objectContaining({ key: TOKEN_KEY, result: 'Error', error: expect.anything() }));
@@ -584,13 +640,20 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
     });
 
     it('finds both rows with ?logKey=ExchangeTokenBy.ClientCredentials and the success with ?applicationId=', async () => {
-      const byKey = await listOk([['logKey', TOKEN_KEY], ['page_size', '100']]);
+      const byKey = await listOk([
+        ['logKey', TOKEN_KEY],
+        ['page_size', '100'],
+      ]);
       expect(idsOf(byKey.entries)).toEqual(expect.arrayContaining([successId, errorId]));
       expect(byKey.entries.every((entry) => entry.key === TOKEN_KEY)).toBe(true);
       expect(byKey.total).toBe(byKey.entries.length);
       expectNewestFirst(byKey.entries);
 
-      const byApplication = await listOk([['applicationId', clientId], ['logKey', TOKEN_KEY], ['page_size', '100']]);
+      const byApplication = await listOk([
+        ['applicationId', clientId],
+        ['logKey', TOKEN_KEY],
+        ['page_size', '100'],
+      ]);
       expect(idsOf(byApplication.entries)).toContain(successId);
       expect(byApplication.entries.every((entry) => entry.payload.applicationId === clientId && entry.key === TOKEN_KEY)).toBe(true);
     });
@@ -610,7 +673,10 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
     it('answers with enableCap=true on small data exactly as without it (§14.97)', async () => {
       const user = await createUser();
       const plain = await listOk([['userId', user.id]]);
-      const capped = await listOk([['userId', user.id], ['enableCap', 'true']]);
+      const capped = await listOk([
+        ['userId', user.id],
+        ['enableCap', 'true'],
+      ]);
       expect(capped.entries).toEqual(plain.entries);
       expect(capped.response.headers.get('total-number')).toBe('1');
       expect(capped.response.headers.get('total-number-is-capped')).toBeNull();
@@ -620,17 +686,40 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
 
     it('ANDs userId, applicationId and logKey', async () => {
       const user = await createUser();
-      expect((await sdk.PATCH('/api/users/{userId}', { params: { path: { userId: user.id } }, body: { name: 'Filtered' } })).response.status).toBe(200);
-      const update = await listOk([['userId', user.id], ['applicationId', clientId], ['logKey', 'ManagementApi.User.Update']]);
+      expect(
+        (await sdk.PATCH('/api/users/{userId}', { params: { path: { userId: user.id } }, body: { name: 'Filtered' } })).response.status,
+      ).toBe(200);
+      const update = await listOk([
+        ['userId', user.id],
+        ['applicationId', clientId],
+        ['logKey', 'ManagementApi.User.Update'],
+      ]);
       expect(update.entries.map((entry) => entry.key)).toEqual(['ManagementApi.User.Update']);
       expect(update.total).toBe(1);
-      expect((await listOk([['userId', user.id], ['applicationId', 'another-application']])).entries).toEqual([]);
-      expect((await listOk([['userId', user.id], ['logKey', 'ManagementApi.User.Delete']])).entries).toEqual([]);
+      expect(
+        (
+          await listOk([
+            ['userId', user.id],
+            ['applicationId', 'another-application'],
+          ])
+        ).entries,
+      ).toEqual([]);
+      expect(
+        (
+          await listOk([
+            ['userId', user.id],
+            ['logKey', 'ManagementApi.User.Delete'],
+          ])
+        ).entries,
+      ).toEqual([]);
     });
 
     it('ignores an empty userId= (no filter)', async () => {
       const all = await listOk([['page_size', '1']]);
-      const emptyFilter = await listOk([['userId', ''], ['page_size', '1']]);
+      const emptyFilter = await listOk([
+        ['userId', ''],
+        ['page_size', '1'],
+      ]);
       expect(emptyFilter.total).toBe(all.total);
       expect(emptyFilter.total).toBeGreaterThan(1);
     });
@@ -657,7 +746,11 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
       expect(await window(undefined, at - 1)).toEqual([]);
       expect(await window(at + 1, undefined)).toEqual([]);
       expect(await window(at + 60_000, at + 120_000)).toEqual([]);
-      const withKey = await listOk([['start_time', String(at - 1000)], ['end_time', String(at + 1000)], ['logKey', 'ManagementApi.User.Create']]);
+      const withKey = await listOk([
+        ['start_time', String(at - 1000)],
+        ['end_time', String(at + 1000)],
+        ['logKey', 'ManagementApi.User.Create'],
+      ]);
       expect(idsOf(withKey.entries)).toContain(entry.id);
     });
 
@@ -669,32 +762,68 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
         { key: 'ManagementApi.User.Update', result: 'Success', userId },
         `'${new Date(at).toISOString()}'::timestamptz + interval '500 microseconds'`,
       );
-      const inWindow = async (end: number): Promise<string[]> => idsOf((await listOk([['userId', userId], ['end_time', String(end)]])).entries);
+      const inWindow = async (end: number): Promise<string[]> =>
+        idsOf(
+          (
+            await listOk([
+              ['userId', userId],
+              ['end_time', String(end)],
+            ])
+          ).entries,
+        );
       expect(await inWindow(at)).toEqual([id]);
       expect(await inWindow(at - 1)).toEqual([]);
-      const { entries } = await listOk([['userId', userId], ['start_time', String(at)], ['end_time', String(at)]]);
+      const { entries } = await listOk([
+        ['userId', userId],
+        ['start_time', String(at)],
+        ['end_time', String(at)],
+      ]);
       expect(entries.map((entry) => entry.createdAt)).toEqual([at]);
     });
 
     it('accepts equal bounds (§14.90)', async () => {
-      const { entries, total } = await listOk([['start_time', '1000'], ['end_time', '1000']]);
+      const { entries, total } = await listOk([
+        ['start_time', '1000'],
+        ['end_time', '1000'],
+      ]);
       expect(entries).toEqual([]);
       expect(total).toBe(0);
     });
 
     it('answers 400 log.invalid_time_window when start_time is after end_time (§14.89)', async () => {
-      expectError(await listLogs([['start_time', '2000'], ['end_time', '1000']]), 400, 'log.invalid_time_window', '`end_time` must be after `start_time`.');
+      expectError(
+        await listLogs([
+          ['start_time', '2000'],
+          ['end_time', '1000'],
+        ]),
+        400,
+        'log.invalid_time_window',
+        '`end_time` must be after `start_time`.',
+      );
     });
 
     it('answers 400 guard.invalid_input naming start_time or end_time when not a finite number (§14.91)', async () => {
       expectError(await listLogs([['start_time', 'abc']]), 400, 'guard.invalid_input', 'The request start_time is invalid.');
       expectError(await listLogs([['end_time', 'NaN']]), 400, 'guard.invalid_input', 'The request end_time is invalid.');
-      expectError(await listLogs([['start_time', '1000'], ['end_time', 'Infinity']]), 400, 'guard.invalid_input', 'The request end_time is invalid.');
+      expectError(
+        await listLogs([
+          ['start_time', '1000'],
+          ['end_time', 'Infinity'],
+        ]),
+        400,
+        'guard.invalid_input',
+        'The request end_time is invalid.',
+      );
     });
 
     it('never lists keys outside the audit families, even with logKey=, but GET /api/logs/:id returns them (§13.12)', async () => {
       const user = await createUser();
-      const hookId = await insertRow('TriggerHook.User.Created', { key: 'TriggerHook.User.Created', result: 'Success', userId: user.id, hookId: 'hook1' });
+      const hookId = await insertRow('TriggerHook.User.Created', {
+        key: 'TriggerHook.User.Created',
+        result: 'Success',
+        userId: user.id,
+        hookId: 'hook1',
+      });
       const byUser = await listOk([['userId', user.id]]);
       expect(byUser.entries.map((entry) => entry.key)).toEqual(['ManagementApi.User.Create']);
       expect(byUser.total).toBe(1);
@@ -722,22 +851,44 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
       expect(response.status).toBe(200);
       expect(data).toEqual(listed);
       expect(Object.keys(data as object)).toEqual(LOG_ENTRY_KEYS);
-      const [row] = await server.query<{ ms: string }>(`SELECT floor(extract(epoch FROM created_at) * 1000)::bigint::text AS ms FROM logs WHERE id = $1`, [listed.id]);
-      expect(listed).toEqual({ tenantId: 'default', id: listed.id, key: 'ManagementApi.User.Create', payload: expect.any(Object), createdAt: Number(row.ms) });
+      const [row] = await server.query<{ ms: string }>(
+        `SELECT floor(extract(epoch FROM created_at) * 1000)::bigint::text AS ms FROM logs WHERE id = $1`,
+        [listed.id],
+      );
+      expect(listed).toEqual({
+        tenantId: 'default',
+        id: listed.id,
+        key: 'ManagementApi.User.Create',
+        payload: expect.any(Object),
+        createdAt: Number(row.ms),
+      });
     });
 
     it('answers 404 entity.not_exists_with_id for an unknown id (§14.87)', async () => {
-      expectError(await request(server.baseUrl, 'GET', '/api/logs/non-exist-log-id'), 404, 'entity.not_exists_with_id', 'The logs with ID `non-exist-log-id` does not exist.');
+      expectError(
+        await request(server.baseUrl, 'GET', '/api/logs/non-exist-log-id'),
+        404,
+        'entity.not_exists_with_id',
+        'The logs with ID `non-exist-log-id` does not exist.',
+      );
       const tooLong = 'x'.repeat(30);
-      expectError(await request(server.baseUrl, 'GET', `/api/logs/${tooLong}`), 404, 'entity.not_exists_with_id', `The logs with ID \`${tooLong}\` does not exist.`);
+      expectError(
+        await request(server.baseUrl, 'GET', `/api/logs/${tooLong}`),
+        404,
+        'entity.not_exists_with_id',
+        `The logs with ID \`${tooLong}\` does not exist.`,
+      );
     });
   });
 
   describe('authentication', () => {
-    it.each(['/api/logs', '/api/logs?userId=abc', '/api/logs/non-exist-log-id'])('answers 401 auth.authorization_header_missing to GET %s without a token', async (path) => {
-      const response = await callWithAuthorization(server.baseUrl, 'GET', path, undefined);
-      expectError(response, 401, 'auth.authorization_header_missing', AUTH_ERROR_MESSAGES['auth.authorization_header_missing']);
-    });
+    it.each(['/api/logs', '/api/logs?userId=abc', '/api/logs/non-exist-log-id'])(
+      'answers 401 auth.authorization_header_missing to GET %s without a token',
+      async (path) => {
+        const response = await callWithAuthorization(server.baseUrl, 'GET', path, undefined);
+        expectError(response, 401, 'auth.authorization_header_missing', AUTH_ERROR_MESSAGES['auth.authorization_header_missing']);
+      },
+    );
   });
 
   describe('the count cap (enableCap) on more than 10 000 matches', () => {
@@ -755,12 +906,19 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
     });
 
     it('saturates Total-Number at 10001 with Total-Number-Is-Capped: true and no next or last link', async () => {
-      const { entries, response } = await listOk([['userId', bulkUserId], ['enableCap', 'true']]);
+      const { entries, response } = await listOk([
+        ['userId', bulkUserId],
+        ['enableCap', 'true'],
+      ]);
       expect(entries).toHaveLength(20);
       expect(response.headers.get('total-number')).toBe(String(CAP + 1));
       expect(response.headers.get('total-number-is-capped')).toBe('true');
       expect(linkPages(response.headers.get('link'))).toEqual({ first: 1 });
-      const second = await listOk([['userId', bulkUserId], ['enableCap', 'yes'], ['page', '2']]);
+      const second = await listOk([
+        ['userId', bulkUserId],
+        ['enableCap', 'yes'],
+        ['page', '2'],
+      ]);
       expect(second.response.headers.get('total-number')).toBe(String(CAP + 1));
       expect(second.response.headers.get('total-number-is-capped')).toBe('true');
       expect(linkPages(second.response.headers.get('link'))).toEqual({ first: 1, prev: 1 });
@@ -773,13 +931,22 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
     });
 
     it('caps without enableCap too (Roster always bounds the count), and still serves deep pages', async () => {
-      for (const pairs of [[['userId', bulkUserId]], [['userId', bulkUserId], ['enableCap', 'false']]] as const) {
+      for (const pairs of [
+        [['userId', bulkUserId]],
+        [
+          ['userId', bulkUserId],
+          ['enableCap', 'false'],
+        ],
+      ] as const) {
         const { response } = await listOk(pairs);
         expect(response.headers.get('total-number')).toBe(String(CAP + 1));
         expect(response.headers.get('total-number-is-capped')).toBe('true');
         expect(linkPages(response.headers.get('link'))).toEqual({ first: 1 });
       }
-      const last = await listOk([['userId', bulkUserId], ['page', String(Math.ceil(BULK / 20))]]);
+      const last = await listOk([
+        ['userId', bulkUserId],
+        ['page', String(Math.ceil(BULK / 20))],
+      ]);
       expect(last.entries).toHaveLength(BULK % 20 || 20);
     });
   });

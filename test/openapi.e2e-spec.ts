@@ -271,7 +271,18 @@ describe('OpenAPI document and Swagger UI', () => {
     it.each([
       [
         'POST /api/users',
-        ['username', 'primaryEmail', 'primaryPhone', 'password', 'passwordDigest', 'passwordAlgorithm', 'name', 'avatar', 'customData', 'profile'],
+        [
+          'username',
+          'primaryEmail',
+          'primaryPhone',
+          'password',
+          'passwordDigest',
+          'passwordAlgorithm',
+          'name',
+          'avatar',
+          'customData',
+          'profile',
+        ],
       ],
       ['PATCH /api/users/{userId}', ['username', 'primaryEmail', 'primaryPhone', 'name', 'avatar', 'customData', 'profile']],
       ['PATCH /api/users/{userId}/password', ['password']],
@@ -327,7 +338,9 @@ describe('OpenAPI document and Swagger UI', () => {
 
     it('points the explorer at this server’s own OpenAPI document', async () => {
       const page = await request(server.baseUrl, 'GET', '/api/docs');
-      const init = referencedAssets(page.text, `${server.baseUrl}/api/docs`).find(({ pathname }) => pathname.endsWith('swagger-ui-init.js'));
+      const init = referencedAssets(page.text, `${server.baseUrl}/api/docs`).find(({ pathname }) =>
+        pathname.endsWith('swagger-ui-init.js'),
+      );
       expect(init).toBeDefined();
       const script = await (await fetch(init!)).text();
       // Either the document is embedded or its URL is given; both must describe the users routes.

@@ -56,9 +56,24 @@ interface ImportCase {
 
 /** One importable user per algorithm, with the spec's vectors where it has them and generated ones otherwise. */
 const IMPORT_CASES: ImportCase[] = [
-  { name: 'Argon2i', algorithm: 'Argon2i', password: 'argon2i-secret', digest: () => argon2Hash('argon2i-secret', { algorithm: ARGON2_ALGORITHM.Argon2i }) },
-  { name: 'Argon2id', algorithm: 'Argon2id', password: 'argon2id-secret', digest: () => argon2Hash('argon2id-secret', { algorithm: ARGON2_ALGORITHM.Argon2id }) },
-  { name: 'Argon2d', algorithm: 'Argon2d', password: 'argon2d-secret', digest: () => argon2Hash('argon2d-secret', { algorithm: ARGON2_ALGORITHM.Argon2d }) },
+  {
+    name: 'Argon2i',
+    algorithm: 'Argon2i',
+    password: 'argon2i-secret',
+    digest: () => argon2Hash('argon2i-secret', { algorithm: ARGON2_ALGORITHM.Argon2i }),
+  },
+  {
+    name: 'Argon2id',
+    algorithm: 'Argon2id',
+    password: 'argon2id-secret',
+    digest: () => argon2Hash('argon2id-secret', { algorithm: ARGON2_ALGORITHM.Argon2id }),
+  },
+  {
+    name: 'Argon2d',
+    algorithm: 'Argon2d',
+    password: 'argon2d-secret',
+    digest: () => argon2Hash('argon2d-secret', { algorithm: ARGON2_ALGORITHM.Argon2d }),
+  },
   { name: 'Bcrypt (cost 4)', algorithm: 'Bcrypt', password: 'bcrypt-secret', digest: () => bcryptHash('bcrypt-secret', 4) },
   { name: 'Bcrypt (cost 10)', algorithm: 'Bcrypt', password: 'bcrypt-secret-10', digest: () => bcryptHash('bcrypt-secret-10', 10) },
   { name: 'MD5 (spec vector)', algorithm: 'MD5', password: 'password', digest: () => MD5_OF_PASSWORD },
@@ -75,13 +90,21 @@ const IMPORT_CASES: ImportCase[] = [
     name: 'Legacy pbkdf2 (hex: salt)',
     algorithm: 'Legacy',
     password: 'pbkdf2-secret',
-    digest: () => pbkdf2Digest('hex:00a1b2c3d4e5f6ff', '1000', '32', 'sha256', pbkdf2Sync('pbkdf2-secret', Buffer.from('00a1b2c3d4e5f6ff', 'hex'), 1000, 32, 'sha256').toString('hex')),
+    digest: () =>
+      pbkdf2Digest(
+        'hex:00a1b2c3d4e5f6ff',
+        '1000',
+        '32',
+        'sha256',
+        pbkdf2Sync('pbkdf2-secret', Buffer.from('00a1b2c3d4e5f6ff', 'hex'), 1000, 32, 'sha256').toString('hex'),
+      ),
   },
   {
     name: 'Legacy pbkdf2 (plain salt)',
     algorithm: 'Legacy',
     password: 'pbkdf2-plain',
-    digest: () => pbkdf2Digest('plain-salt', '2000', '64', 'sha512', pbkdf2Sync('pbkdf2-plain', 'plain-salt', 2000, 64, 'sha512').toString('hex')),
+    digest: () =>
+      pbkdf2Digest('plain-salt', '2000', '64', 'sha512', pbkdf2Sync('pbkdf2-plain', 'plain-salt', 2000, 64, 'sha512').toString('hex')),
   },
   { name: 'Legacy firebase-scrypt (Firebase vector)', algorithm: 'Legacy', password: FIREBASE.password, digest: () => firebaseDigest() },
 ];
@@ -127,7 +150,9 @@ describe('passwords: imported hashes, verification and its limits', () => {
 
   /** The stored digest and algorithm, read through the API. */
   async function storedHash(userId: string): Promise<{ passwordDigest: string | null; passwordAlgorithm: PasswordAlgorithm | null }> {
-    const { data, response } = await sdk.GET('/api/users/{userId}', { params: { path: { userId }, query: { includePasswordHash: 'true' } } });
+    const { data, response } = await sdk.GET('/api/users/{userId}', {
+      params: { path: { userId }, query: { includePasswordHash: 'true' } },
+    });
     expect(response.status).toBe(200);
     const user = data as unknown as User;
     return { passwordDigest: user.passwordDigest ?? null, passwordAlgorithm: user.passwordAlgorithm ?? null };
@@ -147,8 +172,6 @@ describe('passwords: imported hashes, verification and its limits', () => {
     const response = await verifyRaw(userId, password, target);
     expect({ status: response.status, body: response.body }).toEqual({ status: 422, body: INVALID_CREDENTIALS });
   }
-
-
 
   /** 429 `request.too_many_requests` with a `Retry-After` of whole seconds within the window. */
   function expectRateLimited(response: RawResponse<ErrorBody>): void {
@@ -172,21 +195,26 @@ describe('passwords: imported hashes, verification and its limits', () => {
   }
 
   describe('import on create, then verify (every algorithm)', () => {
-    it.each(IMPORT_CASES)('imports $name, stores it verbatim, verifies it and rejects a wrong password', async ({ algorithm, password, digest }) => {
-      const passwordDigest = await digest();
-      const user = await createUser({ passwordDigest, passwordAlgorithm: algorithm });
-      expect(user.hasPassword).toBe(true);
-      expect(await storedHash(user.id)).toEqual({ passwordDigest, passwordAlgorithm: algorithm });
+    it.each(IMPORT_CASES)(
+      'imports $name, stores it verbatim, verifies it and rejects a wrong password',
+      async ({ algorithm, password, digest }) => {
+        const passwordDigest = await digest();
+        const user = await createUser({ passwordDigest, passwordAlgorithm: algorithm });
+        expect(user.hasPassword).toBe(true);
+        expect(await storedHash(user.id)).toEqual({ passwordDigest, passwordAlgorithm: algorithm });
 
-      await expectInvalidCredentials(user.id, `${password}x`);
-      await expectVerified(user.id, password);
-    });
+        await expectInvalidCredentials(user.id, `${password}x`);
+        await expectVerified(user.id, password);
+      },
+    );
 
     it.each(IMPORT_CASES.filter(({ algorithm }) => algorithm !== 'Argon2i'))(
       'upgrades $name to Argon2i on a successful verification, and the new digest verifies',
       async ({ algorithm, password, digest }) => {
         const user = await createUser({ passwordDigest: await digest(), passwordAlgorithm: algorithm });
-        const [before] = await server.query<{ password_updated_at: Date }>('SELECT password_updated_at FROM users WHERE id = $1', [user.id]);
+        const [before] = await server.query<{ password_updated_at: Date }>('SELECT password_updated_at FROM users WHERE id = $1', [
+          user.id,
+        ]);
         await expectVerified(user.id, password);
 
         const upgraded = await storedHash(user.id);
@@ -331,7 +359,10 @@ describe('passwords: imported hashes, verification and its limits', () => {
     it('rejects Legacy without a digest with 400 password.unsupported_encryption_method', async () => {
       const username = unique('legacy');
       const response = await createRaw({ passwordAlgorithm: 'Legacy' }, username);
-      expect({ status: response.status, code: response.body.code }).toEqual({ status: 400, code: 'password.unsupported_encryption_method' });
+      expect({ status: response.status, code: response.body.code }).toEqual({
+        status: 400,
+        code: 'password.unsupported_encryption_method',
+      });
       expect(response.body.message).toMatch(/^The encryption method .*is not supported\.$/);
       await expectNoUserNamed(username);
     });
@@ -364,8 +395,16 @@ describe('passwords: imported hashes, verification and its limits', () => {
         ['PBKDF2 key length 129', 'Legacy', () => pbkdf2Digest('salt', '1000', '129', 'sha256')],
         ['firebase-scrypt memCost 18 (N = 2^18)', 'Legacy', () => firebaseDigest({ memCost: '18' })],
         ['firebase-scrypt rounds 17', 'Legacy', () => firebaseDigest({ rounds: '17' })],
-        ['Argon2 memory 262,145 KiB', 'Argon2id', async () => (await argon2Hash('secret', { algorithm: ARGON2_ALGORITHM.Argon2id })).replace(/m=\d+/, 'm=262145')],
-        ['Argon2 time cost 11', 'Argon2i', async () => (await argon2Hash('secret', { algorithm: ARGON2_ALGORITHM.Argon2i })).replace(/t=\d+/, 't=11')],
+        [
+          'Argon2 memory 262,145 KiB',
+          'Argon2id',
+          async () => (await argon2Hash('secret', { algorithm: ARGON2_ALGORITHM.Argon2id })).replace(/m=\d+/, 'm=262145'),
+        ],
+        [
+          'Argon2 time cost 11',
+          'Argon2i',
+          async () => (await argon2Hash('secret', { algorithm: ARGON2_ALGORITHM.Argon2i })).replace(/t=\d+/, 't=11'),
+        ],
       ];
 
       it.each(cases)('rejects %s', async (_, passwordAlgorithm, digest) => {
@@ -534,7 +573,9 @@ describe('passwords: imported hashes, verification and its limits', () => {
     it('answers 401 without a token, before looking at the body, and counts no attempt', async () => {
       const user = await createUser({ password: 'auth-secret' });
       for (let attempt = 0; attempt <= LIMIT; attempt += 1) {
-        const response = await callWithAuthorization(server.baseUrl, 'POST', userPath(user.id, '/password/verify'), undefined, { password: 'nope' });
+        const response = await callWithAuthorization(server.baseUrl, 'POST', userPath(user.id, '/password/verify'), undefined, {
+          password: 'nope',
+        });
         expectError(response, 401, 'auth.authorization_header_missing', AUTH_ERROR_MESSAGES['auth.authorization_header_missing']);
       }
       const empty = await callWithAuthorization(server.baseUrl, 'POST', userPath(user.id, '/password/verify'), undefined, { password: '' });

@@ -55,7 +55,9 @@ describe('races and their audit trail', () => {
   beforeAll(async () => {
     [server, caseInsensitive] = await Promise.all([startTestServer(), startTestServer({ USERNAME_CASE_SENSITIVE: 'false' })]);
     // Fetch both tokens before any test measures the log.
-    await Promise.all([server, caseInsensitive].map(async (target) => expect((await request(target.baseUrl, 'GET', '/api/users')).status).toBe(200)));
+    await Promise.all(
+      [server, caseInsensitive].map(async (target) => expect((await request(target.baseUrl, 'GET', '/api/users')).status).toBe(200)),
+    );
   });
 
   afterAll(async () => {
@@ -102,14 +104,22 @@ describe('races and their audit trail', () => {
     it('e-mail in 50 letter-case variants → one 200, 49 × 422 user.email_already_in_use', async () => {
       const emails = caseVariants(`race.${tag()}@example.io`, CONCURRENT_CREATES);
       expect(new Set(emails).size).toBe(CONCURRENT_CREATES);
-      const winner = await createRace(server, emails.map((primaryEmail) => ({ primaryEmail })), 'user.email_already_in_use');
+      const winner = await createRace(
+        server,
+        emails.map((primaryEmail) => ({ primaryEmail })),
+        'user.email_already_in_use',
+      );
       expect(emails).toContain(winner.primaryEmail);
       expect(await usersWhere(server, 'lower(primary_email) = lower($1)', [emails[0]])).toBe(1);
     });
 
     it('one username 50 times (default, case-sensitive policy) → one 200, 49 × 422 user.username_already_in_use', async () => {
       const username = `race_${tag()}`;
-      const winner = await createRace(server, Array.from({ length: CONCURRENT_CREATES }, () => ({ username })), 'user.username_already_in_use');
+      const winner = await createRace(
+        server,
+        Array.from({ length: CONCURRENT_CREATES }, () => ({ username })),
+        'user.username_already_in_use',
+      );
       expect(winner.username).toBe(username);
       expect(await usersWhere(server, 'username = $1', [username])).toBe(1);
     });
@@ -117,14 +127,22 @@ describe('races and their audit trail', () => {
     it('a username in 50 letter-case variants with USERNAME_CASE_SENSITIVE=false → one 200, 49 × 422 user.username_already_in_use', async () => {
       const usernames = caseVariants(`race_${tag()}`, CONCURRENT_CREATES);
       expect(new Set(usernames).size).toBe(CONCURRENT_CREATES);
-      const winner = await createRace(caseInsensitive, usernames.map((username) => ({ username })), 'user.username_already_in_use');
+      const winner = await createRace(
+        caseInsensitive,
+        usernames.map((username) => ({ username })),
+        'user.username_already_in_use',
+      );
       expect(usernames).toContain(winner.username);
       expect(await usersWhere(caseInsensitive, 'lower(username) = lower($1)', [usernames[0]])).toBe(1);
     });
 
     it('25 × 610412345678 and 25 × 61412345678 (one number with and without the trunk zero) → one 200 storing 61412345678', async () => {
       const phones = Array.from({ length: CONCURRENT_CREATES }, (_, index) => (index % 2 === 0 ? '610412345678' : '61412345678'));
-      const winner = await createRace(server, phones.map((primaryPhone) => ({ primaryPhone })), 'user.phone_already_in_use');
+      const winner = await createRace(
+        server,
+        phones.map((primaryPhone) => ({ primaryPhone })),
+        'user.phone_already_in_use',
+      );
       expect(winner.primaryPhone).toBe('61412345678');
       expect(await usersWhere(server, 'primary_phone IN ($1, $2)', ['61412345678', '610412345678'])).toBe(1);
     });
@@ -155,7 +173,9 @@ describe('races and their audit trail', () => {
 
         const stored = (await call(server, 'GET', userPath)).body as User;
         expect(stored).toMatchObject({ name, avatar, isSuspended, profile: { nickname: `nick${round}` } });
-        expect(stored.customData).toEqual(Object.fromEntries(Array.from({ length: round }, (_, index) => [`round${index + 1}`, index + 1])));
+        expect(stored.customData).toEqual(
+          Object.fromEntries(Array.from({ length: round }, (_, index) => [`round${index + 1}`, index + 1])),
+        );
         expect(Object.keys(stored.identities).sort()).toEqual(Array.from({ length: round }, (_, index) => `target${index + 1}`).sort());
       }
 
@@ -185,12 +205,54 @@ describe('races and their audit trail', () => {
       key: string;
     }
     const UPDATES: Update[] = [
-      { label: 'PATCH /users/:id', method: 'PATCH', suffix: '', body: () => ({ name: 'late' }), okStatus: 200, key: 'ManagementApi.User.Update' },
-      { label: 'PATCH …/custom-data', method: 'PATCH', suffix: '/custom-data', body: () => ({ customData: { late: true } }), okStatus: 200, key: 'ManagementApi.User.CustomData.Update' },
-      { label: 'PATCH …/profile', method: 'PATCH', suffix: '/profile', body: () => ({ profile: { nickname: 'late' } }), okStatus: 200, key: 'ManagementApi.User.Profile.Update' },
-      { label: 'PATCH …/is-suspended', method: 'PATCH', suffix: '/is-suspended', body: () => ({ isSuspended: true }), okStatus: 200, key: 'ManagementApi.User.SuspensionStatus.Update' },
-      { label: 'PATCH …/password', method: 'PATCH', suffix: '/password', body: () => ({ password: 'Late-Password-1' }), okStatus: 200, key: 'ManagementApi.User.Password.Update' },
-      { label: 'PUT …/identities/:target', method: 'PUT', suffix: '/identities/github', body: () => ({ userId: `late_${tag()}` }), okStatus: 201, key: 'ManagementApi.User.Identity.Update' },
+      {
+        label: 'PATCH /users/:id',
+        method: 'PATCH',
+        suffix: '',
+        body: () => ({ name: 'late' }),
+        okStatus: 200,
+        key: 'ManagementApi.User.Update',
+      },
+      {
+        label: 'PATCH …/custom-data',
+        method: 'PATCH',
+        suffix: '/custom-data',
+        body: () => ({ customData: { late: true } }),
+        okStatus: 200,
+        key: 'ManagementApi.User.CustomData.Update',
+      },
+      {
+        label: 'PATCH …/profile',
+        method: 'PATCH',
+        suffix: '/profile',
+        body: () => ({ profile: { nickname: 'late' } }),
+        okStatus: 200,
+        key: 'ManagementApi.User.Profile.Update',
+      },
+      {
+        label: 'PATCH …/is-suspended',
+        method: 'PATCH',
+        suffix: '/is-suspended',
+        body: () => ({ isSuspended: true }),
+        okStatus: 200,
+        key: 'ManagementApi.User.SuspensionStatus.Update',
+      },
+      {
+        label: 'PATCH …/password',
+        method: 'PATCH',
+        suffix: '/password',
+        body: () => ({ password: 'Late-Password-1' }),
+        okStatus: 200,
+        key: 'ManagementApi.User.Password.Update',
+      },
+      {
+        label: 'PUT …/identities/:target',
+        method: 'PUT',
+        suffix: '/identities/github',
+        body: () => ({ userId: `late_${tag()}` }),
+        okStatus: 201,
+        key: 'ManagementApi.User.Identity.Update',
+      },
     ];
     const ROUNDS_PER_UPDATE = 4;
 
@@ -218,7 +280,10 @@ describe('races and their audit trail', () => {
           expect((await call(server, 'GET', `/api/users/${user.id}`)).status).toBe(404);
           expect((await call(server, 'GET', `/api/users/${user.id}/custom-data`)).status).toBe(404);
           expect(await usersWhere(server, 'id = $1', [user.id])).toBe(0);
-          const [{ identities }] = await server.query<{ identities: number }>('SELECT count(*)::int AS identities FROM user_identities WHERE user_id = $1', [user.id]);
+          const [{ identities }] = await server.query<{ identities: number }>(
+            'SELECT count(*)::int AS identities FROM user_identities WHERE user_id = $1',
+            [user.id],
+          );
           expect(identities).toBe(0);
 
           // One row per 2xx mutation, none for the refused update, the update's row before the delete's.

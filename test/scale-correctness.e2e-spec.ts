@@ -170,7 +170,10 @@ describe('correctness of the scale changes (issue 6)', () => {
   describe('the user counter (unfiltered Total-Number)', () => {
     it('equals count(*) after concurrent creates, deletes and failing creates', async () => {
       const run = tag();
-      const toDelete = await createUsers(server, Array.from({ length: 10 }, (_, index) => `counterdel${run}_${index}`));
+      const toDelete = await createUsers(
+        server,
+        Array.from({ length: 10 }, (_, index) => `counterdel${run}_${index}`),
+      );
       const takenEmail = `taken${run}@example.com`;
       expect((await createUser(server, { username: `countertaken${run}`, primaryEmail: takenEmail })).status).toBe(200);
 
@@ -178,9 +181,13 @@ describe('correctness of the scale changes (issue 6)', () => {
         createUser(server, { username: `counter${run}_${index}`, primaryEmail: `counter${run}_${index}@example.com` }),
       );
       // Fail at the pre-check: the email (in another case) already belongs to a user.
-      const takenCreates = Array.from({ length: 5 }, (_, index) => createUser(server, { username: `countertk${run}_${index}`, primaryEmail: takenEmail.toUpperCase() }));
+      const takenCreates = Array.from({ length: 5 }, (_, index) =>
+        createUser(server, { username: `countertk${run}_${index}`, primaryEmail: takenEmail.toUpperCase() }),
+      );
       // Race for one fresh email: one wins, the others may fail only at the unique index (rolled back).
-      const racingCreates = Array.from({ length: 5 }, (_, index) => createUser(server, { username: `counterrace${run}_${index}`, primaryEmail: `race${run}@example.com` }));
+      const racingCreates = Array.from({ length: 5 }, (_, index) =>
+        createUser(server, { username: `counterrace${run}_${index}`, primaryEmail: `race${run}@example.com` }),
+      );
       const deletes = toDelete.map((id) => request(server.baseUrl, 'DELETE', `/api/users/${id}`));
       const [created, taken, racing, deleted] = await Promise.all([
         Promise.all(creates),
@@ -200,7 +207,9 @@ describe('correctness of the scale changes (issue 6)', () => {
       expect(counter).toBe(rows);
       expect(totals(response)).toEqual({ total: String(rows), capped: null });
       expect(users.length).toBe(Math.min(rows, 20));
-      const ownRows = await server.query<{ total: string }>(`SELECT count(*) AS total FROM users WHERE username LIKE $1`, [`counter%${run}%`]);
+      const ownRows = await server.query<{ total: string }>(`SELECT count(*) AS total FROM users WHERE username LIKE $1`, [
+        `counter%${run}%`,
+      ]);
       // 30 created + 1 holder of the taken email + 1 race winner; the 10 deleted are gone.
       expect(Number(ownRows[0].total)).toBe(32);
     });
@@ -211,7 +220,10 @@ describe('correctness of the scale changes (issue 6)', () => {
     let ids: string[];
 
     beforeAll(async () => {
-      ids = await createUsers(server, Array.from({ length: 25 }, (_, index) => `keyset${run}_${String(index).padStart(2, '0')}`));
+      ids = await createUsers(
+        server,
+        Array.from({ length: 25 }, (_, index) => `keyset${run}_${String(index).padStart(2, '0')}`),
+      );
       // Groups larger than a page, so page boundaries fall inside runs of equal timestamps.
       await server.query(`UPDATE users SET created_at = '2001-02-03T04:05:06.007Z' WHERE id = ANY($1)`, [ids.slice(0, 9)]);
       await server.query(`UPDATE users SET created_at = '2001-02-03T04:05:06.008Z' WHERE id = ANY($1)`, [ids.slice(9, 16)]);
@@ -258,9 +270,15 @@ describe('correctness of the scale changes (issue 6)', () => {
     });
 
     it('continues after the user at the cursor position was deleted, skipping and repeating nobody', async () => {
-      const extra = await createUsers(server, Array.from({ length: 8 }, (_, index) => `keysetdel${run}_${index}`));
+      const extra = await createUsers(
+        server,
+        Array.from({ length: 8 }, (_, index) => `keysetdel${run}_${index}`),
+      );
       await server.query(`UPDATE users SET created_at = '2001-02-03T04:05:06.007Z' WHERE id = ANY($1)`, [extra]);
-      const pairs = [['search', `%keysetdel${run}%`], ['page_size', '3']] as const;
+      const pairs = [
+        ['search', `%keysetdel${run}%`],
+        ['page_size', '3'],
+      ] as const;
       const first = await listUsers(server, [...pairs, ['cursor', '']]);
       const next = parseLinks(first.response.headers.get('link')).get('next')!;
       const lastSeen = first.users.at(-1)!.id;
@@ -271,10 +289,12 @@ describe('correctness of the scale changes (issue 6)', () => {
       expect([...first.users.map((user) => user.id), ...rest].filter((id) => id !== lastSeen)).toEqual(expected);
     });
 
-
     it('visits users with equal sub-millisecond timestamps (rows imported from Logto, whose default is now()) exactly once', async () => {
       const micro = tag();
-      const imported = await createUsers(server, Array.from({ length: 9 }, (_, index) => `keysetmicro${micro}_${index}`));
+      const imported = await createUsers(
+        server,
+        Array.from({ length: 9 }, (_, index) => `keysetmicro${micro}_${index}`),
+      );
       await server.query(`UPDATE users SET created_at = '2001-02-03T04:05:06.007500Z' WHERE id = ANY($1)`, [imported.slice(0, 6)]);
       await server.query(`UPDATE users SET created_at = '2001-02-03T04:05:06.007900Z' WHERE id = ANY($1)`, [imported.slice(6)]);
       const walk = await walkWithCursor(server, [['search', `%keysetmicro${micro}%`]], 4);
@@ -284,15 +304,37 @@ describe('correctness of the scale changes (issue 6)', () => {
     it.each([
       ['cursor=garbage', [['cursor', 'garbage']]],
       ['a cursor that is not base64url of a position', [['cursor', Buffer.from('123.abc!').toString('base64url')]]],
-      ['cursor= together with page=2', [['cursor', ''], ['page', '2']]],
-      ['cursor= together with page=1', [['page', '1'], ['cursor', '']]],
-      ['a repeated cursor', [['cursor', ''], ['cursor', '']]],
+      [
+        'cursor= together with page=2',
+        [
+          ['cursor', ''],
+          ['page', '2'],
+        ],
+      ],
+      [
+        'cursor= together with page=1',
+        [
+          ['page', '1'],
+          ['cursor', ''],
+        ],
+      ],
+      [
+        'a repeated cursor',
+        [
+          ['cursor', ''],
+          ['cursor', ''],
+        ],
+      ],
     ] as const)('answers 400 guard.invalid_pagination to %s', async (_name, pairs) => {
       expectError(await request(server.baseUrl, 'GET', usersPath(pairs)), 400, INVALID_PAGINATION);
     });
 
     it('answers 400 guard.invalid_pagination to a next link whose page was added by hand', async () => {
-      const first = await listUsers(server, [['search', `%${run}%`], ['cursor', ''], ['page_size', '4']]);
+      const first = await listUsers(server, [
+        ['search', `%${run}%`],
+        ['cursor', ''],
+        ['page_size', '4'],
+      ]);
       const next = parseLinks(first.response.headers.get('link')).get('next')!;
       next.searchParams.set('page', '2');
       expectError(await request(server.baseUrl, 'GET', `${next.pathname}${next.search}`), 400, INVALID_PAGINATION);
@@ -326,7 +368,10 @@ describe('correctness of the scale changes (issue 6)', () => {
     });
 
     it('still serves the final page (503 of 20) with the last rows, a prev link and no next', async () => {
-      const pairs = [['search', `${prefix}%`], ['page_size', '20']] as const;
+      const pairs = [
+        ['search', `${prefix}%`],
+        ['page_size', '20'],
+      ] as const;
       const last = await listUsers(server, [...pairs, ['page', '503']]);
       expect(totals(last.response)).toEqual({ total: String(SEARCH_CAP + 1), capped: 'true' });
       expect(linkPages(last.response)).toEqual({ first: 1, prev: 502 });
@@ -362,7 +407,11 @@ describe('correctness of the scale changes (issue 6)', () => {
     });
 
     it('counts exactly 10 000 matches as exact (no capped header, last link), and 10 001 as capped', async () => {
-      const posix = (pattern: string): QueryPairs => [['search.username', pattern], ['mode.username', 'posix'], ['isCaseSensitive', 'true']];
+      const posix = (pattern: string): QueryPairs => [
+        ['search.username', pattern],
+        ['mode.username', 'posix'],
+        ['isCaseSensitive', 'true'],
+      ];
       const exact = await listUsers(server, posix(`^${prefix}([0-9]{1,4}|10000)$`));
       expect(totals(exact.response)).toEqual({ total: String(SEARCH_CAP), capped: null });
       expect(linkPages(exact.response)).toEqual({ first: 1, next: 2, last: 500 });
@@ -444,14 +493,18 @@ describe('correctness of the scale changes (issue 6)', () => {
       expectError(blocked, 503, SERVICE_UNAVAILABLE);
 
       const served = await request<User[]>(slowServer.baseUrl, 'GET', path);
-      expect({ status: served.status, usernames: served.body.map((user) => user.username) }).toEqual({ status: 200, usernames: [`search${term}`] });
+      expect({ status: served.status, usernames: served.body.map((user) => user.username) }).toEqual({
+        status: 200,
+        usernames: [`search${term}`],
+      });
     }, 30_000);
   });
 
   describe('the verified-token cache', () => {
     const unauthorized = { status: 401, body: { code: 'auth.unauthorized', message: AUTH_ERROR_MESSAGES['auth.unauthorized'] } };
 
-    const callWith = (token: string): Promise<RawResponse> => callWithAuthorization(server.baseUrl, 'GET', '/api/users?page_size=1', `Bearer ${token}`);
+    const callWith = (token: string): Promise<RawResponse> =>
+      callWithAuthorization(server.baseUrl, 'GET', '/api/users?page_size=1', `Bearer ${token}`);
 
     it('does not keep a disabled application’s cached token working: 401 within a bounded time, and again 200 once re-enabled', async () => {
       const application = await createApplication(server, `cache-${tag()}`, ['users:read']);
@@ -459,7 +512,11 @@ describe('correctness of the scale changes (issue 6)', () => {
       for (let warm = 0; warm < 3; warm += 1) expect((await callWith(token)).status).toBe(200);
 
       expect(await runCliJson(server, ['applications:disable', application.id])).toEqual({ id: application.id, isDisabled: true });
-      const rejected = await pollUntil(() => callWith(token), ({ status }) => status !== 200, REVOCATION_BOUND_MS);
+      const rejected = await pollUntil(
+        () => callWith(token),
+        ({ status }) => status !== 200,
+        REVOCATION_BOUND_MS,
+      );
       expect({ status: rejected.status, body: rejected.body }).toEqual(unauthorized);
       // Once rejected, never served from a cache again.
       for (let again = 0; again < 3; again += 1) {
@@ -468,7 +525,11 @@ describe('correctness of the scale changes (issue 6)', () => {
       }
 
       expect(await runCliJson(server, ['applications:enable', application.id])).toEqual({ id: application.id, isDisabled: false });
-      const accepted = await pollUntil(() => callWith(token), ({ status }) => status === 200, REVOCATION_BOUND_MS);
+      const accepted = await pollUntil(
+        () => callWith(token),
+        ({ status }) => status === 200,
+        REVOCATION_BOUND_MS,
+      );
       expect(accepted.status).toBe(200);
     }, 30_000);
 
@@ -512,7 +573,8 @@ describe('correctness of the scale changes (issue 6)', () => {
   describe('the log count cap (more than 10 000 matching rows)', () => {
     const BULK = LOG_CAP + 50;
     const userId = `lg${tag()}`;
-    const logsPath = (pairs: QueryPairs): string => `/api/logs?${new URLSearchParams([['userId', userId], ...pairs.map(([key, value]): [string, string] => [key, value])]).toString()}`;
+    const logsPath = (pairs: QueryPairs): string =>
+      `/api/logs?${new URLSearchParams([['userId', userId], ...pairs.map(([key, value]): [string, string] => [key, value])]).toString()}`;
 
     beforeAll(async () => {
       await server.query(
@@ -534,12 +596,15 @@ describe('correctness of the scale changes (issue 6)', () => {
       ['without enableCap', []],
       ['with enableCap=false', [['enableCap', 'false']]],
       ['with enableCap=true', [['enableCap', 'true']]],
-    ] as const)('%s reads Total-Number: 10001 with Total-Number-Is-Capped: true and only a first link (Roster always caps)', async (_name, pairs) => {
-      const { count, response } = await listLogs(pairs);
-      expect(count).toBe(20);
-      expect(totals(response)).toEqual({ total: String(LOG_CAP + 1), capped: 'true' });
-      expect(linkPages(response)).toEqual({ first: 1 });
-    });
+    ] as const)(
+      '%s reads Total-Number: 10001 with Total-Number-Is-Capped: true and only a first link (Roster always caps)',
+      async (_name, pairs) => {
+        const { count, response } = await listLogs(pairs);
+        expect(count).toBe(20);
+        expect(totals(response)).toEqual({ total: String(LOG_CAP + 1), capped: 'true' });
+        expect(linkPages(response)).toEqual({ first: 1 });
+      },
+    );
 
     it('still serves the last page of a capped list, with a prev link and no next or last', async () => {
       const lastPage = Math.ceil(BULK / 20);
@@ -551,7 +616,10 @@ describe('correctness of the scale changes (issue 6)', () => {
 
     it('counts 10 000 matches exactly: no capped header, a last link', async () => {
       // Runs last in this block: trims the bulk rows to exactly the cap.
-      await server.query(`DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE payload->>'userId' = $1 ORDER BY id LIMIT $2)`, [userId, BULK - LOG_CAP]);
+      await server.query(`DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE payload->>'userId' = $1 ORDER BY id LIMIT $2)`, [
+        userId,
+        BULK - LOG_CAP,
+      ]);
       const { response } = await listLogs([]);
       expect(totals(response)).toEqual({ total: String(LOG_CAP), capped: null });
       expect(linkPages(response)).toEqual({ first: 1, next: 2, last: LOG_CAP / 20 });

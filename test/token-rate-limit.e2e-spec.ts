@@ -16,12 +16,21 @@ describe('POST /oidc/token rate limit (TOKEN_MAX_ATTEMPTS=3)', () => {
   });
 
   const attempt = (clientId: string, clientSecret: string) =>
-    postToken(server.baseUrl, { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, resource: MANAGEMENT_API_RESOURCE });
+    postToken(server.baseUrl, {
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: clientSecret,
+      resource: MANAGEMENT_API_RESOURCE,
+    });
 
   async function failures(clientId: string): Promise<{ statuses: number[]; bodies: unknown[]; retryAfter: string | null }> {
     const responses = [];
     for (let count = 0; count <= LIMIT; count += 1) responses.push(await attempt(clientId, 'wrong-secret-value'));
-    return { statuses: responses.map((response) => response.status), bodies: responses.map((response) => response.body), retryAfter: responses[LIMIT].headers.get('retry-after') };
+    return {
+      statuses: responses.map((response) => response.status),
+      bodies: responses.map((response) => response.body),
+      retryAfter: responses[LIMIT].headers.get('retry-after'),
+    };
   }
 
   it('answers 429 with Retry-After after the limit, identically for an existing and an unknown client id', async () => {
@@ -31,7 +40,10 @@ describe('POST /oidc/token rate limit (TOKEN_MAX_ATTEMPTS=3)', () => {
     expect(existing.statuses).toEqual([400, 400, 400, 429]);
     expect(unknown.statuses).toEqual(existing.statuses);
     expect(unknown.bodies).toEqual(existing.bodies);
-    expect(existing.bodies[LIMIT]).toEqual({ code: 'request.too_many_requests', message: expect.stringMatching(/^Too many attempts\. Retry after \d+ seconds\.$/) });
+    expect(existing.bodies[LIMIT]).toEqual({
+      code: 'request.too_many_requests',
+      message: expect.stringMatching(/^Too many attempts\. Retry after \d+ seconds\.$/),
+    });
     expect(Number(existing.retryAfter)).toBeGreaterThanOrEqual(1);
     expect(Number(existing.retryAfter)).toBeLessThanOrEqual(60);
     expect(Number(unknown.retryAfter)).toBeGreaterThanOrEqual(1);

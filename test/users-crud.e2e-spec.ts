@@ -77,8 +77,6 @@ describe('users CRUD (/api/users/**)', () => {
     expect(headers.get('cache-control')).toBe('no-store');
   }
 
-
-
   function expectNoPasswordHash(response: RawResponse): void {
     expect(response.text).not.toContain('passwordDigest');
     expect(response.text).not.toContain('passwordAlgorithm');
@@ -308,7 +306,8 @@ describe('users CRUD (/api/users/**)', () => {
     it('accepts a 256-character digest and rejects a 257-character one with 400 guard.invalid_input', async () => {
       // Only a Legacy expression can be that long and well-formed: pad its salt argument to size.
       const legacyDigestOfLength = (length: number): string => {
-        const shell = (salt: string): string => JSON.stringify(['sha256', [salt, '@'], createHash('sha256').update(`${salt}password`).digest('hex')]);
+        const shell = (salt: string): string =>
+          JSON.stringify(['sha256', [salt, '@'], createHash('sha256').update(`${salt}password`).digest('hex')]);
         return shell('s'.repeat(length - shell('').length));
       };
       const accepted = await createUser({ passwordDigest: legacyDigestOfLength(256), passwordAlgorithm: 'Legacy' });
@@ -427,7 +426,12 @@ describe('users CRUD (/api/users/**)', () => {
       const taken = await createUser({ username: uniqueName() });
       expectError(await call('POST', '/api/users', { username: taken.username, primaryPhone: '12' }), 422, 'user.username_already_in_use');
       expectError(
-        await call('POST', '/api/users', { username: uniqueName(), primaryPhone: '12', passwordDigest: 'not json', passwordAlgorithm: 'Legacy' }),
+        await call('POST', '/api/users', {
+          username: uniqueName(),
+          primaryPhone: '12',
+          passwordDigest: 'not json',
+          passwordAlgorithm: 'Legacy',
+        }),
         400,
         'password.invalid_legacy_password_format',
         'Invalid legacy password format.',
@@ -616,7 +620,13 @@ describe('users CRUD (/api/users/**)', () => {
       });
       expect(response.status).toBe(200);
       expect(response.body).toMatchObject({ username: null, primaryEmail: null, primaryPhone: null, name: null, avatar: null });
-      expect((await getUser(user.id)).body).toMatchObject({ username: null, primaryEmail: null, primaryPhone: null, name: null, avatar: null });
+      expect((await getUser(user.id)).body).toMatchObject({
+        username: null,
+        primaryEmail: null,
+        primaryPhone: null,
+        name: null,
+        avatar: null,
+      });
     });
 
     it('replaces customData and profile as a whole', async () => {
@@ -663,7 +673,13 @@ describe('users CRUD (/api/users/**)', () => {
 
       const response = await call<User>('PATCH', userPath(user.id), { ...protectedFields, name: 'only this' });
       expect(response.status).toBe(200);
-      expect(response.body).toMatchObject({ id: user.id, createdAt: user.createdAt, name: 'only this', isSuspended: false, hasPassword: false });
+      expect(response.body).toMatchObject({
+        id: user.id,
+        createdAt: user.createdAt,
+        name: 'only this',
+        isSuspended: false,
+        hasPassword: false,
+      });
       expect((await getUser(user.id, '?includePasswordHash=1')).body).toMatchObject({
         isSuspended: false,
         hasPassword: false,
@@ -916,7 +932,11 @@ describe('users CRUD (/api/users/**)', () => {
 
       const second = await patchProfile({ familyName: 'Doe', website: 'https://doe.example' });
       expect(second.response.status).toBe(200);
-      expect(second.data).toEqual({ familyName: 'Doe', website: 'https://doe.example', address: { formatted: '1 Main St', country: 'AU' } });
+      expect(second.data).toEqual({
+        familyName: 'Doe',
+        website: 'https://doe.example',
+        address: { formatted: '1 Main St', country: 'AU' },
+      });
 
       const third = await patchProfile({ address: { locality: 'Sydney' } });
       expect(third.data).toEqual({ familyName: 'Doe', website: 'https://doe.example', address: { locality: 'Sydney' } });

@@ -62,10 +62,7 @@ describe('users under concurrency', () => {
   let caseInsensitiveServer: TestServer;
 
   beforeAll(async () => {
-    [server, caseInsensitiveServer] = await Promise.all([
-      startTestServer(),
-      startTestServer({ USERNAME_CASE_SENSITIVE: 'false' }),
-    ]);
+    [server, caseInsensitiveServer] = await Promise.all([startTestServer(), startTestServer({ USERNAME_CASE_SENSITIVE: 'false' })]);
   });
 
   afterAll(async () => {
@@ -166,7 +163,10 @@ describe('users under concurrency', () => {
     const ROUNDS = 5;
 
     /** Two fresh users patched concurrently with `bodies[0]` and `bodies[1]`. */
-    async function patchTwoUsersConcurrently(target: TestServer, bodies: [Record<string, unknown>, Record<string, unknown>]): Promise<Response[]> {
+    async function patchTwoUsersConcurrently(
+      target: TestServer,
+      bodies: [Record<string, unknown>, Record<string, unknown>],
+    ): Promise<Response[]> {
       const userIds = await Promise.all([seedUser(target), seedUser(target)]);
       return Promise.all(userIds.map((userId, index) => patchUser(target, userId, bodies[index])));
     }

@@ -164,10 +164,7 @@ describe('GET /api/users: listing, pagination and search', () => {
     }
     // Make a tie certain: all Toms share one creation instant, so only `id DESC` orders them.
     const tomIds = TOMS.map(({ key }) => idOf(key));
-    await server.query(
-      'UPDATE users SET created_at = (SELECT min(created_at) FROM users WHERE id = ANY($1)) WHERE id = ANY($1)',
-      [tomIds],
-    );
+    await server.query('UPDATE users SET created_at = (SELECT min(created_at) FROM users WHERE id = ANY($1)) WHERE id = ANY($1)', [tomIds]);
   });
 
   afterAll(async () => {
@@ -230,7 +227,10 @@ describe('GET /api/users: listing, pagination and search', () => {
     });
 
     it('returns an empty page past the end, with Total-Number and Link still set', async () => {
-      const { users, total, response } = await listOk([['page', '50'], ['page_size', '10']]);
+      const { users, total, response } = await listOk([
+        ['page', '50'],
+        ['page_size', '10'],
+      ]);
       expect(users).toEqual([]);
       expect(total).toBe(TOTAL);
       const links = parseLinks(response.headers.get('link'));
@@ -251,17 +251,33 @@ describe('GET /api/users: listing, pagination and search', () => {
         }
       };
       expectLinks((await listOk([['page_size', '5']])).response.headers.get('link'), { first: 1, next: 2, last: lastPage });
-      expectLinks((await listOk([['page', '2'], ['page_size', '5']])).response.headers.get('link'), {
-        first: 1,
-        prev: 1,
-        next: 3,
-        last: lastPage,
-      });
-      expectLinks((await listOk([['page', String(lastPage)], ['page_size', '5']])).response.headers.get('link'), {
-        first: 1,
-        prev: lastPage - 1,
-        last: lastPage,
-      });
+      expectLinks(
+        (
+          await listOk([
+            ['page', '2'],
+            ['page_size', '5'],
+          ])
+        ).response.headers.get('link'),
+        {
+          first: 1,
+          prev: 1,
+          next: 3,
+          last: lastPage,
+        },
+      );
+      expectLinks(
+        (
+          await listOk([
+            ['page', String(lastPage)],
+            ['page_size', '5'],
+          ])
+        ).response.headers.get('link'),
+        {
+          first: 1,
+          prev: lastPage - 1,
+          last: lastPage,
+        },
+      );
     });
 
     it('has last = 1 and no next or prev link when nothing matches', async () => {
@@ -301,14 +317,25 @@ describe('GET /api/users: listing, pagination and search', () => {
     });
 
     it('keeps the other query parameters in the links, and Total-Number counts the search, not the page', async () => {
-      const { pages, links } = await walkNextLinks([['search', '%search_tom%'], ['page_size', '2']]);
+      const { pages, links } = await walkNextLinks([
+        ['search', '%search_tom%'],
+        ['page_size', '2'],
+      ]);
       expect(pages.map((page) => page.length)).toEqual([2, 2, 1]);
-      expect(pages.flat().map((user) => user.id).sort()).toEqual(TOMS.map(({ key }) => idOf(key)).sort());
+      expect(
+        pages
+          .flat()
+          .map((user) => user.id)
+          .sort(),
+      ).toEqual(TOMS.map(({ key }) => idOf(key)).sort());
       for (const link of links) {
         expect(link.searchParams.get('search')).toBe('%search_tom%');
         expect(link.searchParams.get('page_size')).toBe('2');
       }
-      const firstPage = await listOk([['search', '%search_tom%'], ['page_size', '2']]);
+      const firstPage = await listOk([
+        ['search', '%search_tom%'],
+        ['page_size', '2'],
+      ]);
       expect(firstPage.total).toBe(5);
       expect(firstPage.users).toHaveLength(2);
     });
@@ -332,12 +359,28 @@ describe('GET /api/users: listing, pagination and search', () => {
 
     it('treats a like value without wildcards as case-insensitive equality', async () => {
       expect(await searchedKeys([['search', 'jerry swift']])).toEqual(['jerry1', 'jerry2']);
-      expect(await searchedKeys([['search', 'Jerry Swift'], ['isCaseSensitive', 'true']])).toEqual(['jerry1']);
-      expect(await searchedKeys([['search', 'jerry swift'], ['isCaseSensitive', 'true']])).toEqual([]);
+      expect(
+        await searchedKeys([
+          ['search', 'Jerry Swift'],
+          ['isCaseSensitive', 'true'],
+        ]),
+      ).toEqual(['jerry1']);
+      expect(
+        await searchedKeys([
+          ['search', 'jerry swift'],
+          ['isCaseSensitive', 'true'],
+        ]),
+      ).toEqual([]);
     });
 
     it('accepts several exact values for the general group', async () => {
-      expect(await searchedKeys([['search', 'tom1@scott.example'], ['search', 'SEARCH_TOM2'], ['mode', 'exact']])).toEqual(['tom1', 'tom2']);
+      expect(
+        await searchedKeys([
+          ['search', 'tom1@scott.example'],
+          ['search', 'SEARCH_TOM2'],
+          ['mode', 'exact'],
+        ]),
+      ).toEqual(['tom1', 'tom2']);
     });
   });
 
@@ -361,44 +404,105 @@ describe('GET /api/users: listing, pagination and search', () => {
       expect(await count([['mode.primaryEmail', 'exact']])).toBe(0);
       expect(await count([['mode.primary_email', 'exact']])).toBe(5);
       expect(await count([['mode', 'exact']])).toBe(0);
-      expect(await count([['mode', 'exact'], ['mode.primaryEmail', 'like']])).toBe(5);
-      expect(await count([['mode.primaryEmail', 'exact'], ['mode.primaryEmail', 'like']])).toBe(5);
-      expect(await count([['mode.primaryEmail', 'like'], ['mode.primaryEmail', 'exact']])).toBe(0);
-      expect((await search([['search.primary_email', value], ['mode.primary_email', 'exact']])).length).toBe(0);
+      expect(
+        await count([
+          ['mode', 'exact'],
+          ['mode.primaryEmail', 'like'],
+        ]),
+      ).toBe(5);
+      expect(
+        await count([
+          ['mode.primaryEmail', 'exact'],
+          ['mode.primaryEmail', 'like'],
+        ]),
+      ).toBe(5);
+      expect(
+        await count([
+          ['mode.primaryEmail', 'like'],
+          ['mode.primaryEmail', 'exact'],
+        ]),
+      ).toBe(0);
+      expect(
+        (
+          await search([
+            ['search.primary_email', value],
+            ['mode.primary_email', 'exact'],
+          ])
+        ).length,
+      ).toBe(0);
     });
 
     it('matches exact mode case-insensitively unless isCaseSensitive is set', async () => {
-      const insensitive = await search([['search.name', 'jerry swift'], ['mode.name', 'exact']]);
+      const insensitive = await search([
+        ['search.name', 'jerry swift'],
+        ['mode.name', 'exact'],
+      ]);
       expect(sorted(insensitive.map((user) => user.name))).toEqual(['JERRY SWIFT', 'Jerry Swift']);
-      expect(await search([['search.name', 'jerry swift'], ['mode.name', 'exact'], ['isCaseSensitive', 'true']])).toEqual([]);
-      expect(await searchedKeys([['search.name', 'Jerry Swift'], ['mode.name', 'exact'], ['isCaseSensitive', 'yes']])).toEqual(['jerry1']);
+      expect(
+        await search([
+          ['search.name', 'jerry swift'],
+          ['mode.name', 'exact'],
+          ['isCaseSensitive', 'true'],
+        ]),
+      ).toEqual([]);
+      expect(
+        await searchedKeys([
+          ['search.name', 'Jerry Swift'],
+          ['mode.name', 'exact'],
+          ['isCaseSensitive', 'yes'],
+        ]),
+      ).toEqual(['jerry1']);
     });
 
     it('matches posix regular expressions with ~* by default and ~ when case-sensitive', async () => {
-      expect(await searchedKeys([['search.name', '^jerry swift( jr)?$'], ['mode.name', 'posix']])).toEqual(['jerry1', 'jerry2', 'jerry3']);
       expect(
-        await searchedKeys([['search.name', '^Jerry Swift( Jr)?$'], ['mode.name', 'posix'], ['isCaseSensitive', 'true']]),
+        await searchedKeys([
+          ['search.name', '^jerry swift( jr)?$'],
+          ['mode.name', 'posix'],
+        ]),
+      ).toEqual(['jerry1', 'jerry2', 'jerry3']);
+      expect(
+        await searchedKeys([
+          ['search.name', '^Jerry Swift( Jr)?$'],
+          ['mode.name', 'posix'],
+          ['isCaseSensitive', 'true'],
+        ]),
       ).toEqual(['jerry1', 'jerry3']);
     });
 
     it('matches similar_to when case-sensitive, and rejects it otherwise', async () => {
       expect(
-        await searchedKeys([['search.username', 'search_tom[1-3]'], ['mode.username', 'similar_to'], ['isCaseSensitive', 'true']]),
+        await searchedKeys([
+          ['search.username', 'search_tom[1-3]'],
+          ['mode.username', 'similar_to'],
+          ['isCaseSensitive', 'true'],
+        ]),
       ).toEqual(['tom1', 'tom2', 'tom3']);
       await expectSearchError(
-        [['search.username', 'search_tom[1-3]'], ['mode.username', 'similar_to']],
+        [
+          ['search.username', 'search_tom[1-3]'],
+          ['mode.username', 'similar_to'],
+        ],
         'Input is invalid. Cannot use case-insensitive match for `similar to`.',
       );
     });
 
     it('combines groups with joint=or by default and joint=and on request (jointMode only when joint is absent)', async () => {
-      const groups: QueryPairs = [['search.name', 'Tom Scott'], ['search.primaryPhone', '13108050006'], ['mode', 'exact']];
+      const groups: QueryPairs = [
+        ['search.name', 'Tom Scott'],
+        ['search.primaryPhone', '13108050006'],
+        ['mode', 'exact'],
+      ];
       expect(await searchedKeys(groups)).toEqual(['jerry1', 'tom1', 'tom2', 'tom3', 'tom4', 'tom5']);
       expect(await searchedKeys([...groups, ['joint', 'or']])).toHaveLength(6);
       expect(await searchedKeys([...groups, ['joint', '']])).toHaveLength(6);
       expect(await searchedKeys([...groups, ['joint', 'and']])).toEqual([]);
 
-      const overlapping: QueryPairs = [['search.name', 'Tom Scott'], ['search.primaryPhone', '13108050001'], ['mode', 'exact']];
+      const overlapping: QueryPairs = [
+        ['search.name', 'Tom Scott'],
+        ['search.primaryPhone', '13108050001'],
+        ['mode', 'exact'],
+      ];
       expect(await searchedKeys([...overlapping, ['joint', 'and']])).toEqual(['tom1']);
       expect(await searchedKeys([...overlapping, ['jointMode', 'and']])).toEqual(['tom1']);
       expect(await searchedKeys([...overlapping, ['joint', 'or'], ['jointMode', 'and']])).toHaveLength(5);
@@ -451,7 +555,10 @@ describe('GET /api/users: listing, pagination and search', () => {
         ['isCaseSensitive', 'true'],
       ];
       expect(await searchedKeys(pairs)).toEqual(['conan', 'jerry3', 'tom2']);
-      const upperCased: QueryPairs = [['search.id', idOf('conan').toUpperCase()], ['mode.id', 'exact']];
+      const upperCased: QueryPairs = [
+        ['search.id', idOf('conan').toUpperCase()],
+        ['mode.id', 'exact'],
+      ];
       expect(await searchedKeys(upperCased)).toEqual(['conan']);
       expect(await searchedKeys([...upperCased, ['isCaseSensitive', 'true']])).toEqual(/\p{Ll}/u.test(idOf('conan')) ? [] : ['conan']);
     });
@@ -460,18 +567,37 @@ describe('GET /api/users: listing, pagination and search', () => {
   describe('search syntax errors (400 request.invalid_input, data {})', () => {
     it('rejects several values outside exact mode', async () => {
       const message = 'Input is invalid. Only one search value is allowed when search mode is not `exact`.';
-      await expectSearchError([['search.name', 'Tom Scott'], ['search.name', 'Jerry Swift']], message);
-      await expectSearchError([['search', '%tom%'], ['search', '%jerry%'], ['mode', 'posix']], message);
+      await expectSearchError(
+        [
+          ['search.name', 'Tom Scott'],
+          ['search.name', 'Jerry Swift'],
+        ],
+        message,
+      );
+      await expectSearchError(
+        [
+          ['search', '%tom%'],
+          ['search', '%jerry%'],
+          ['mode', 'posix'],
+        ],
+        message,
+      );
     });
 
     it('rejects excludeRoleId together with excludeOrganizationId, and excludes nobody with either alone', async () => {
       await expectSearchError(
-        [['excludeRoleId', 'role-1'], ['excludeOrganizationId', 'org-1']],
+        [
+          ['excludeRoleId', 'role-1'],
+          ['excludeOrganizationId', 'org-1'],
+        ],
         'Input is invalid. Parameter `excludeRoleId` and `excludeOrganizationId` cannot be used at the same time.',
       );
       const all = await list([['page_size', '100']]);
       for (const exclude of ['excludeRoleId', 'excludeOrganizationId']) {
-        const filtered = await list([[exclude, 'x'], ['page_size', '100']]);
+        const filtered = await list([
+          [exclude, 'x'],
+          ['page_size', '100'],
+        ]);
         expect(filtered.status).toBe(200);
         expect(filtered.headers.get('total-number')).toBe(all.headers.get('total-number'));
         expect(filtered.body.map((user) => user.id)).toEqual(all.body.map((user) => user.id));
@@ -482,23 +608,39 @@ describe('GET /api/users: listing, pagination and search', () => {
       await expectSearchError([['search.primaryEmail', '']], 'Input is invalid. Search value cannot be empty.');
       await expectSearchError([['search', '']], 'Input is invalid. Search value cannot be empty.');
       await expectSearchError(
-        [['search.primaryEmail', 'tom1@scott.example'], ['search.primaryEmail', ''], ['mode.primaryEmail', 'exact']],
+        [
+          ['search.primaryEmail', 'tom1@scott.example'],
+          ['search.primaryEmail', ''],
+          ['mode.primaryEmail', 'exact'],
+        ],
         'Input is invalid. Search value cannot be empty.',
       );
     });
 
     it('rejects an unknown mode, an unknown field and an unknown joint', async () => {
       await expectSearchError(
-        [['search.primaryEmail', 'tom1@scott.example'], ['mode.primaryEmail', 'similar to']],
+        [
+          ['search.primaryEmail', 'tom1@scott.example'],
+          ['mode.primaryEmail', 'similar to'],
+        ],
         'Input is invalid. Search match mode `similar to` for field `primaryEmail` is not valid, expect one of exact, like, similar_to, posix.',
       );
-      await expectSearchError([['search', '%tom%'], ['mode', 'fuzzy']], /is not valid/);
+      await expectSearchError(
+        [
+          ['search', '%tom%'],
+          ['mode', 'fuzzy'],
+        ],
+        /is not valid/,
+      );
       await expectSearchError(
         [['search.email', 'tom1@scott.example']],
         'Input is invalid. Search field `email` is not valid, expect one of id, primary_email, primary_phone, username, name.',
       );
       await expectSearchError(
-        [['search', '%tom%'], ['joint', 'and1']],
+        [
+          ['search', '%tom%'],
+          ['joint', 'and1'],
+        ],
         'Input is invalid. Search joint mode `and1` is not valid, expect one of or, and.',
       );
     });
@@ -519,34 +661,62 @@ describe('GET /api/users: listing, pagination and search', () => {
   describe('patterns the database cannot compile', () => {
     it('rejects an invalid POSIX regular expression with 400, not 500, whether or not a row reaches it', async () => {
       await expectInvalidPatterns([
-        [['search.name', '('], ['mode.name', 'posix']],
-        [['search.name', '('], ['mode.name', 'posix'], ['isCaseSensitive', 'true']],
-        [['search', '[a-'], ['mode', 'posix']],
-        [['search.username', 'a{1,1000}'], ['mode.username', 'posix']],
+        [
+          ['search.name', '('],
+          ['mode.name', 'posix'],
+        ],
+        [
+          ['search.name', '('],
+          ['mode.name', 'posix'],
+          ['isCaseSensitive', 'true'],
+        ],
+        [
+          ['search', '[a-'],
+          ['mode', 'posix'],
+        ],
+        [
+          ['search.username', 'a{1,1000}'],
+          ['mode.username', 'posix'],
+        ],
         // No row reaches the regex here: the pattern must still be refused, not answered with [].
-        [['search.id', 'nonexistent0'], ['mode.id', 'exact'], ['search.name', '('], ['mode.name', 'posix'], ['joint', 'and']],
+        [
+          ['search.id', 'nonexistent0'],
+          ['mode.id', 'exact'],
+          ['search.name', '('],
+          ['mode.name', 'posix'],
+          ['joint', 'and'],
+        ],
       ]);
     });
 
     it('rejects an invalid SIMILAR TO pattern with 400, not 500, whether or not a row reaches it', async () => {
-      const similarTo: QueryPairs = [['search.name', '('], ['mode.name', 'similar_to'], ['isCaseSensitive', 'true']];
-      await expectInvalidPatterns([
-        similarTo,
-        [['search.id', 'nonexistent0'], ['mode.id', 'exact'], ...similarTo, ['joint', 'and']],
-      ]);
+      const similarTo: QueryPairs = [
+        ['search.name', '('],
+        ['mode.name', 'similar_to'],
+        ['isCaseSensitive', 'true'],
+      ];
+      await expectInvalidPatterns([similarTo, [['search.id', 'nonexistent0'], ['mode.id', 'exact'], ...similarTo, ['joint', 'and']]]);
     });
 
     it('rejects a LIKE pattern ending in a backslash with 400, whether or not a row reaches it', async () => {
       await expectInvalidPatterns([
         [['search.username', 'wild\\']],
-        [['search.username', 'wild\\'], ['isCaseSensitive', 'true']],
+        [
+          ['search.username', 'wild\\'],
+          ['isCaseSensitive', 'true'],
+        ],
         [['search', 'wild\\']],
         [['search.name', 'no such name\\']],
       ]);
     });
 
     it('keeps serving searches after rejecting bad patterns', async () => {
-      await expectInvalidPatterns([[['search.name', '('], ['mode.name', 'posix']]]);
+      await expectInvalidPatterns([
+        [
+          ['search.name', '('],
+          ['mode.name', 'posix'],
+        ],
+      ]);
       expect(await searchedKeys([['search.username', 'conan']])).toEqual(['conan']);
     });
   });
@@ -555,8 +725,19 @@ describe('GET /api/users: listing, pagination and search', () => {
     it('are matched literally, never executed', async () => {
       expect(await search([['search', "' OR 1=1 --"]])).toEqual([]);
       expect(await search([['search.name', "%'; DROP TABLE users; --"]])).toEqual([]);
-      expect(await search([['search.name', "x' OR 'x'='x"], ['mode.name', 'exact']])).toEqual([]);
-      expect(await search([['search.id', "' OR ''='"], ['search.id', 'a'], ['mode.id', 'exact']])).toEqual([]);
+      expect(
+        await search([
+          ['search.name', "x' OR 'x'='x"],
+          ['mode.name', 'exact'],
+        ]),
+      ).toEqual([]);
+      expect(
+        await search([
+          ['search.id', "' OR ''='"],
+          ['search.id', 'a'],
+          ['mode.id', 'exact'],
+        ]),
+      ).toEqual([]);
       expect(await searchedKeys([['search.name', "Conan O'Brien"]])).toEqual(['conan']);
       const [{ count }] = await server.query<{ count: string }>('SELECT count(*) AS count FROM users');
       expect(Number(count)).toBe(TOTAL);
@@ -576,7 +757,10 @@ describe('GET /api/users: listing, pagination and search', () => {
     });
 
     it('adds the hash and its algorithm, or nulls, to every listed user', async () => {
-      const { users } = await listOk([['includePasswordHash', 'true'], ['page_size', '100']]);
+      const { users } = await listOk([
+        ['includePasswordHash', 'true'],
+        ['page_size', '100'],
+      ]);
       expect(users).toHaveLength(TOTAL);
       const byId = new Map(users.map((user) => [user.id, user]));
       const withPassword = byId.get(idOf('tom1'));

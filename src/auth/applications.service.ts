@@ -3,13 +3,7 @@ import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adap
 import { Injectable } from '@nestjs/common';
 import { ExpiringCache } from '../common/expiring-cache.js';
 import { Application } from './application.entity.js';
-import {
-  generateApplicationId,
-  generateClientSecret,
-  hashClientSecret,
-  verifyAgainstDecoy,
-  verifyClientSecret,
-} from './client-secret.js';
+import { generateApplicationId, generateClientSecret, hashClientSecret, verifyAgainstDecoy, verifyClientSecret } from './client-secret.js';
 import { isScope, type Scope } from './scopes.js';
 
 /** An application as the CLI shows it: never the secret or its hash. */
@@ -99,7 +93,8 @@ export class ApplicationsService {
    */
   async ensureBootstrapApplication(id: string, secret: string): Promise<void> {
     const existing = await this.applications.findOneBy({ id });
-    const secretHash = existing && (await verifyClientSecret(secret, existing.secretHash)) ? existing.secretHash : await hashClientSecret(secret);
+    const secretHash =
+      existing && (await verifyClientSecret(secret, existing.secretHash)) ? existing.secretHash : await hashClientSecret(secret);
     const scopes: Scope[] = ['all'];
     await this.applications
       .createQueryBuilder()

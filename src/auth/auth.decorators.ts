@@ -20,7 +20,12 @@ export function RequireScope(scope: Scope): MethodDecorator & ClassDecorator {
   return applyDecorators(
     SetMetadata(REQUIRED_SCOPE_KEY, scope),
     ApiBearerAuth(BEARER_SECURITY_NAME),
-    ApiErrorResponses('auth.authorization_header_missing', 'auth.authorization_token_type_not_supported', 'auth.unauthorized', 'auth.jwt_sub_missing'),
+    ApiErrorResponses(
+      'auth.authorization_header_missing',
+      'auth.authorization_token_type_not_supported',
+      'auth.unauthorized',
+      'auth.jwt_sub_missing',
+    ),
     ApiResponse({
       status: 403,
       type: ErrorBodyDto,

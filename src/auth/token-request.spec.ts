@@ -37,13 +37,43 @@ describe('readTokenRequest', () => {
 
   it.each<[string, unknown, string | undefined, string, string]>([
     ['no credentials', form, undefined, 'invalid_request', 'no client authentication mechanism provided'],
-    ['a body client_id without secret', { ...form, client_id: 'app' }, undefined, 'invalid_request', 'no client authentication mechanism provided'],
+    [
+      'a body client_id without secret',
+      { ...form, client_id: 'app' },
+      undefined,
+      'invalid_request',
+      'no client authentication mechanism provided',
+    ],
     ['Basic with a different body client_id', { ...form, client_id: 'other' }, basic('app', 'x'), 'invalid_request', 'client_id mismatch'],
-    ['Basic plus a body secret', { ...form, client_secret: 'x' }, basic('app', 'x'), 'invalid_request', 'client authentication must only be provided using one mechanism'],
-    ['a non-Basic Authorization header', form, 'Bearer abc', 'invalid_request', 'only Basic client authentication is supported in the Authorization header'],
-    ['Basic without a colon', form, `Basic ${Buffer.from('nocolon').toString('base64')}`, 'invalid_request', 'invalid Authorization header value format'],
+    [
+      'Basic plus a body secret',
+      { ...form, client_secret: 'x' },
+      basic('app', 'x'),
+      'invalid_request',
+      'client authentication must only be provided using one mechanism',
+    ],
+    [
+      'a non-Basic Authorization header',
+      form,
+      'Bearer abc',
+      'invalid_request',
+      'only Basic client authentication is supported in the Authorization header',
+    ],
+    [
+      'Basic without a colon',
+      form,
+      `Basic ${Buffer.from('nocolon').toString('base64')}`,
+      'invalid_request',
+      'invalid Authorization header value format',
+    ],
     ['no grant_type', { client_id: 'a', client_secret: 'b' }, undefined, 'invalid_request', "missing required parameter 'grant_type'"],
-    ['a repeated parameter', { ...form, grant_type: ['client_credentials', 'x'], client_id: 'a', client_secret: 'b' }, undefined, 'invalid_request', "'grant_type' must be a single string"],
+    [
+      'a repeated parameter',
+      { ...form, grant_type: ['client_credentials', 'x'], client_id: 'a', client_secret: 'b' },
+      undefined,
+      'invalid_request',
+      "'grant_type' must be a single string",
+    ],
     ['a JSON array body', [form], undefined, 'invalid_request', 'the request body must be a form or a JSON object'],
   ])('rejects %s', (_case, body, authorization, error, description) => {
     expect(oauthError(body, authorization)).toEqual({ error, description });

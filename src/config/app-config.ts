@@ -154,9 +154,7 @@ function describeValue(property: string, value: unknown): string {
 
 /** Reads and validates the environment once at boot; every bad variable is named in the error. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const present = Object.fromEntries(
-    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
-  );
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = plainToInstance(EnvironmentVariables, present);
   const errors = validateSync(parsed, { whitelist: false, forbidUnknownValues: false });
   const problems = errors.map(

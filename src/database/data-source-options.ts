@@ -14,7 +14,15 @@ import { UsersSearchAndCounts1764295700000 } from './migrations/1764295700000-us
 import { UsersMillisecondTimestamps1764295800000 } from './migrations/1764295800000-users-millisecond-timestamps.js';
 
 export const ENTITIES = [User, UserIdentity, Application, SigningKey, Log];
-export const MIGRATIONS = [CreateUsers1764295200000, CreateAuth1764295300000, CreateLogs1764295400000, CreateUserIdentities1764295500000, CreateRateLimits1764295600000, UsersSearchAndCounts1764295700000, UsersMillisecondTimestamps1764295800000];
+export const MIGRATIONS = [
+  CreateUsers1764295200000,
+  CreateAuth1764295300000,
+  CreateLogs1764295400000,
+  CreateUserIdentities1764295500000,
+  CreateRateLimits1764295600000,
+  UsersSearchAndCounts1764295700000,
+  UsersMillisecondTimestamps1764295800000,
+];
 
 /**
  * How much longer than `statement_timeout` the client waits for any answer before it gives a

@@ -29,7 +29,11 @@ function statementName(text: string): string {
  * than `QueryFailedError`s (the exception filter reads both), and the pool's `DeadlineClient`
  * still bounds every query.
  */
-export async function queryPrepared<Row>(txHost: TransactionHost<TransactionalAdapterTypeOrm>, text: string, values: unknown[]): Promise<Row[]> {
+export async function queryPrepared<Row>(
+  txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+  text: string,
+  values: unknown[],
+): Promise<Row[]> {
   const query = { name: statementName(text), text, values };
   const transaction = txHost.isTransactionActive() ? txHost.tx.queryRunner : undefined;
   const client = transaction

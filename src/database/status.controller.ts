@@ -17,9 +17,15 @@ export class StatusController {
 
   @Get()
   @HttpCode(204)
-  @ApiOperation({ summary: 'Readiness', description: '204 when the service can reach its database, 503 otherwise, and 503 once it is shutting down.' })
+  @ApiOperation({
+    summary: 'Readiness',
+    description: '204 when the service can reach its database, 503 otherwise, and 503 once it is shutting down.',
+  })
   @ApiNoContentResponse({ description: 'Ready.' })
-  @ApiServiceUnavailableResponse({ type: ErrorBodyDto, description: '`service.unavailable`: the database cannot be reached, or the service is shutting down.' })
+  @ApiServiceUnavailableResponse({
+    type: ErrorBodyDto,
+    description: '`service.unavailable`: the database cannot be reached, or the service is shutting down.',
+  })
   async status(): Promise<void> {
     // Not ready once SIGTERM came, while requests are still served: load balancers stop routing here first.
     if (this.shutdown.draining) throw new RequestError('service.unavailable');

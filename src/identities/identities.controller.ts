@@ -33,7 +33,12 @@ export class IdentitiesController {
   @Get('identities/:target')
   @RequireScope('users:read')
   @ApiOperation({ summary: "Get one of a user's social identities" })
-  @ApiQuery({ name: 'includeTokenSecret', required: false, description: 'Accepted for compatibility; no token secrets are stored.', schema: { type: 'string' } })
+  @ApiQuery({
+    name: 'includeTokenSecret',
+    required: false,
+    description: 'Accepted for compatibility; no token secrets are stored.',
+    schema: { type: 'string' },
+  })
   @ApiOkResponse({ type: IdentityResponseDto })
   @ApiErrorResponses('entity.not_found', 'user.identity_not_exist')
   async get(@UserIdParam() userId: string, @TargetParam() target: string): Promise<IdentityResponseDto> {
@@ -44,11 +49,18 @@ export class IdentitiesController {
   @RequireScope('users:write')
   @ApiOperation({
     summary: 'Link or replace a social identity',
-    description: 'Answers 201 when `target` was new for the user, 200 when its identity was replaced. The body is the whole identities map.',
+    description:
+      'Answers 201 when `target` was new for the user, 200 when its identity was replaced. The body is the whole identities map.',
   })
   @ApiCreatedResponse({ description: 'Linked a new target.', schema: IDENTITIES_MAP_SCHEMA })
   @ApiOkResponse({ description: 'Replaced the identity of an existing target.', schema: IDENTITIES_MAP_SCHEMA })
-  @ApiErrorResponses('guard.invalid_input', 'request.invalid_input', 'entity.not_found', 'user.identity_already_in_use', 'entity.value_too_long')
+  @ApiErrorResponses(
+    'guard.invalid_input',
+    'request.invalid_input',
+    'entity.not_found',
+    'user.identity_already_in_use',
+    'entity.value_too_long',
+  )
   async put(
     @UserIdParam() userId: string,
     @NewTargetParam() target: string,
@@ -72,7 +84,12 @@ export class IdentitiesController {
   @Get('all-identities')
   @RequireScope('users:read')
   @ApiOperation({ summary: "List all of a user's identities", description: '`ssoIdentities` is always empty.' })
-  @ApiQuery({ name: 'includeTokenSecret', required: false, description: 'Accepted for compatibility; no token secrets are stored.', schema: { type: 'string' } })
+  @ApiQuery({
+    name: 'includeTokenSecret',
+    required: false,
+    description: 'Accepted for compatibility; no token secrets are stored.',
+    schema: { type: 'string' },
+  })
   @ApiOkResponse({ type: AllIdentitiesResponseDto })
   @ApiErrorResponses('entity.not_found')
   async all(@UserIdParam() userId: string): Promise<AllIdentitiesResponseDto> {

@@ -34,7 +34,10 @@ export class IdentitiesService {
 
   async listOfUser(userId: string): Promise<{ target: string; identity: LinkedIdentity }[]> {
     await this.users.assertExists(userId);
-    return (await this.identities.findAllOfUser(userId)).map((identity) => ({ target: identity.target, identity: toLinkedIdentity(identity) }));
+    return (await this.identities.findAllOfUser(userId)).map((identity) => ({
+      target: identity.target,
+      identity: toLinkedIdentity(identity),
+    }));
   }
 
   /** Links (or replaces) a social account; 422 when another user holds it (unique index). */

@@ -29,7 +29,9 @@ describe('maskSecrets', () => {
   });
 
   it('drops script and environment-variable keys and undefined values', () => {
-    expect(maskSecrets({ script: 'x', preScript: 'y', scriptBody: 'z', environmentVariables: {}, kept: 1, gone: undefined })).toEqual({ kept: 1 });
+    expect(maskSecrets({ script: 'x', preScript: 'y', scriptBody: 'z', environmentVariables: {}, kept: 1, gone: undefined })).toEqual({
+      kept: 1,
+    });
   });
 
   it('passes primitives through', () => {

@@ -3,11 +3,7 @@ export const MASK = '******';
 const SENSITIVE_FRAGMENTS = ['secret', 'password', 'apikey', 'privatekey', 'credential', 'cookie'];
 
 function isSensitive(lowerKey: string): boolean {
-  return (
-    SENSITIVE_FRAGMENTS.some((fragment) => lowerKey.includes(fragment)) ||
-    lowerKey.endsWith('token') ||
-    lowerKey === 'authorization'
-  );
+  return SENSITIVE_FRAGMENTS.some((fragment) => lowerKey.includes(fragment)) || lowerKey.endsWith('token') || lowerKey === 'authorization';
 }
 
 function isDropped(lowerKey: string): boolean {

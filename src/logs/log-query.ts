@@ -32,5 +32,11 @@ export function parseLogQuery(query: Record<string, unknown>): LogFilter {
   const startTime = parseTime(text('start_time'), 'start_time');
   const endTime = parseTime(text('end_time'), 'end_time');
   if (startTime !== undefined && endTime !== undefined && startTime > endTime) throw new RequestError('log.invalid_time_window');
-  return { userId: text('userId') || undefined, applicationId: text('applicationId') || undefined, key: text('logKey') || undefined, startTime, endTime };
+  return {
+    userId: text('userId') || undefined,
+    applicationId: text('applicationId') || undefined,
+    key: text('logKey') || undefined,
+    startTime,
+    endTime,
+  };
 }

@@ -15,7 +15,8 @@ const generateLogId = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 21)
 /** As in Logto's capped log counts: beyond this the total reads 10001 and says it is capped. */
 export const LOG_COUNT_CAP = 10_000;
 
-export const logNotFound = (id: string): RequestError => new RequestError('entity.not_exists_with_id', { interpolation: { name: 'logs', id } });
+export const logNotFound = (id: string): RequestError =>
+  new RequestError('entity.not_exists_with_id', { interpolation: { name: 'logs', id } });
 
 export interface LogEvent {
   result?: 'Success' | 'Error';

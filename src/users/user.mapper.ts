@@ -29,8 +29,6 @@ export function toUserResponse(user: User, options: UserResponseOptions = {}): U
     isSuspended: user.isSuspended,
     hasPassword: user.passwordEncrypted !== null,
     ...(options.includeSsoIdentities ? { ssoIdentities: [] } : {}),
-    ...(options.includePasswordHash
-      ? { passwordDigest: user.passwordEncrypted, passwordAlgorithm: user.passwordEncryptionMethod }
-      : {}),
+    ...(options.includePasswordHash ? { passwordDigest: user.passwordEncrypted, passwordAlgorithm: user.passwordEncryptionMethod } : {}),
   };
 }

@@ -1,5 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Patch, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiExtraModels,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequireScope } from '../auth/auth.decorators.js';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator.js';
@@ -10,7 +19,14 @@ import { type AppConfig, APP_CONFIG } from '../config/app-config.js';
 import { CreateUserDto } from './dto/create-user.dto.js';
 import { ProfileDto } from './dto/profile.dto.js';
 import { UpdateUserDto } from './dto/update-user.dto.js';
-import { HasPasswordResponseDto, UpdateCustomDataDto, UpdatePasswordDto, UpdateProfileDto, UpdateSuspensionDto, VerifyPasswordDto } from './dto/user-fragments.dto.js';
+import {
+  HasPasswordResponseDto,
+  UpdateCustomDataDto,
+  UpdatePasswordDto,
+  UpdateProfileDto,
+  UpdateSuspensionDto,
+  VerifyPasswordDto,
+} from './dto/user-fragments.dto.js';
 import { UserResponseDto } from './dto/user-response.dto.js';
 import { UserIdParam } from './user-id.param.js';
 import { toUserResponse } from './user.mapper.js';
@@ -47,7 +63,12 @@ export class UsersController {
       'For deep paging send `cursor` (empty for the first page) instead of `page`, and follow the `next` link.',
   })
   @ApiQuery({ name: 'page', required: false, description: '1-based page number (default 1).', schema: { type: 'integer', minimum: 1 } })
-  @ApiQuery({ name: 'page_size', required: false, description: 'Page size (default 20, at most 100).', schema: { type: 'integer', minimum: 1, maximum: 100 } })
+  @ApiQuery({
+    name: 'page_size',
+    required: false,
+    description: 'Page size (default 20, at most 100).',
+    schema: { type: 'integer', minimum: 1, maximum: 100 },
+  })
   @ApiQuery({
     name: 'cursor',
     required: false,
@@ -58,8 +79,18 @@ export class UsersController {
   @ApiQuery({ name: 'mode', required: false, schema: { type: 'string', enum: ['like', 'exact', 'similar_to', 'posix'] } })
   @ApiQuery({ name: 'joint', required: false, schema: { type: 'string', enum: ['or', 'and'] } })
   @ApiQuery({ name: 'isCaseSensitive', required: false, description: 'Yes-flag; required for `similar_to`.', schema: { type: 'string' } })
-  @ApiQuery({ name: 'excludeRoleId', required: false, description: 'Accepted for compatibility; users hold no roles here, so it excludes nobody.', schema: { type: 'string' } })
-  @ApiQuery({ name: 'excludeOrganizationId', required: false, description: 'Accepted for compatibility; excludes nobody. Not together with `excludeRoleId`.', schema: { type: 'string' } })
+  @ApiQuery({
+    name: 'excludeRoleId',
+    required: false,
+    description: 'Accepted for compatibility; users hold no roles here, so it excludes nobody.',
+    schema: { type: 'string' },
+  })
+  @ApiQuery({
+    name: 'excludeOrganizationId',
+    required: false,
+    description: 'Accepted for compatibility; excludes nobody. Not together with `excludeRoleId`.',
+    schema: { type: 'string' },
+  })
   @ApiQuery(INCLUDE_PASSWORD_HASH)
   @ApiOkResponse({
     type: [UserResponseDto],
@@ -98,7 +129,12 @@ export class UsersController {
   @RequireScope('users:read')
   @ApiOperation({ summary: 'Get a user' })
   @ApiQuery(INCLUDE_PASSWORD_HASH)
-  @ApiQuery({ name: 'includeSsoIdentities', required: false, description: 'Yes-flag: add `ssoIdentities` (always `[]`).', schema: { type: 'string' } })
+  @ApiQuery({
+    name: 'includeSsoIdentities',
+    required: false,
+    description: 'Yes-flag: add `ssoIdentities` (always `[]`).',
+    schema: { type: 'string' },
+  })
   @ApiOkResponse({ type: UserResponseDto })
   @ApiErrorResponses('entity.not_found')
   async get(
@@ -136,7 +172,10 @@ export class UsersController {
 
   @Patch(':userId')
   @RequireScope('users:write')
-  @ApiOperation({ summary: 'Update a user', description: '`""` or `null` clears a field; `customData` and `profile` replace the stored objects.' })
+  @ApiOperation({
+    summary: 'Update a user',
+    description: '`""` or `null` clears a field; `customData` and `profile` replace the stored objects.',
+  })
   @ApiOkResponse({ type: UserResponseDto })
   @ApiErrorResponses(
     'guard.invalid_input',
@@ -207,7 +246,10 @@ export class UsersController {
 
   @Patch(':userId/custom-data')
   @RequireScope('users:write')
-  @ApiOperation({ summary: "Merge into a user's custom data", description: 'Shallow merge: top-level keys overwrite; keys are never removed.' })
+  @ApiOperation({
+    summary: "Merge into a user's custom data",
+    description: 'Shallow merge: top-level keys overwrite; keys are never removed.',
+  })
   @ApiOkResponse({ description: 'The whole merged custom data.', schema: { type: 'object', additionalProperties: true } })
   @ApiErrorResponses('guard.invalid_input', 'entity.not_found')
   mergeCustomData(@UserIdParam() userId: string, @Body() body: UpdateCustomDataDto): Promise<Record<string, unknown>> {

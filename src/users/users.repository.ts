@@ -125,11 +125,10 @@ export class UsersRepository {
   }
 
   private async exists(predicate: string, value: string, exceptUserId?: string): Promise<boolean> {
-    const rows = await queryPrepared(
-      this.txHost,
-      `SELECT 1 FROM users WHERE ${predicate} AND ($2::varchar IS NULL OR id <> $2) LIMIT 1`,
-      [value, exceptUserId ?? null],
-    );
+    const rows = await queryPrepared(this.txHost, `SELECT 1 FROM users WHERE ${predicate} AND ($2::varchar IS NULL OR id <> $2) LIMIT 1`, [
+      value,
+      exceptUserId ?? null,
+    ]);
     return rows.length > 0;
   }
 

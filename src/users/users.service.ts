@@ -156,7 +156,10 @@ export class UsersService {
    * The stored form of the phone. An unparseable one is Logto's last check on create (422
    * `user.invalid_phone`): a taken username or e-mail and an unusable digest are answered first.
    */
-  private async normalizePhoneInLogtoOrder(input: CreateUserDto, identifiers: Pick<UserValues, 'username' | 'primaryEmail'>): Promise<string | null> {
+  private async normalizePhoneInLogtoOrder(
+    input: CreateUserDto,
+    identifiers: Pick<UserValues, 'username' | 'primaryEmail'>,
+  ): Promise<string | null> {
     if (!input.primaryPhone) return null;
     try {
       return normalizePhoneNumber(input.primaryPhone);

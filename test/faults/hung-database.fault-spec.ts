@@ -87,7 +87,13 @@ describe('a hung PostgreSQL (SIGSTOP) during load', () => {
     const clientTimeoutMs = HANG_MS + 20_000;
     let stopped = false;
 
-    const writers = runWriteLoad(ledger, baseUrl, token, { clients: WRITERS, until: () => stopped, agent, backoffMs: 50, timeoutMs: clientTimeoutMs });
+    const writers = runWriteLoad(ledger, baseUrl, token, {
+      clients: WRITERS,
+      until: () => stopped,
+      agent,
+      backoffMs: 50,
+      timeoutMs: clientTimeoutMs,
+    });
     const readers = runReadLoad(ledger, baseUrl, token, {
       clients: READERS,
       until: () => stopped,
@@ -103,7 +109,11 @@ describe('a hung PostgreSQL (SIGSTOP) during load', () => {
     let readyAt = 0;
     let loadStoppedAt = 0;
     try {
-      await waitFor('acknowledged writes before the hang', () => (ledger.requests.filter((entry) => entry.status === 200).length >= 50 ? true : undefined), 30_000);
+      await waitFor(
+        'acknowledged writes before the hang',
+        () => (ledger.requests.filter((entry) => entry.status === 200).length >= 50 ? true : undefined),
+        30_000,
+      );
       frozen = await freezeCluster(clusterDir);
       frozenAt = Date.now();
       await sleep(HANG_MS);
@@ -112,7 +122,12 @@ describe('a hung PostgreSQL (SIGSTOP) during load', () => {
       thawedAt = Date.now();
     }
     try {
-      readyAt = await waitFor('GET /api/status to answer 204 after SIGCONT', () => polls.find((poll) => poll.startedAt >= thawedAt && poll.status === 204)?.startedAt, 20_000, 50);
+      readyAt = await waitFor(
+        'GET /api/status to answer 204 after SIGCONT',
+        () => polls.find((poll) => poll.startedAt >= thawedAt && poll.status === 204)?.startedAt,
+        20_000,
+        50,
+      );
       // Keep the load going for a while once ready: every request must succeed again.
       await waitFor(
         'requests after recovery',
@@ -142,17 +157,21 @@ describe('a hung PostgreSQL (SIGSTOP) during load', () => {
     const afterRecovery = requests.filter((entry) => entry.startedAt > readyAt + 500 && entry.startedAt + entry.ms <= loadStoppedAt);
     const failedAfterRecovery = afterRecovery.filter((entry) => entry.status === undefined || entry.status >= 500);
     if (afterRecovery.length === 0 || failedAfterRecovery.length > 0) {
-      problems.push(`after recovery: ${failedAfterRecovery.length} of ${afterRecovery.length} failed: ${JSON.stringify(failedAfterRecovery.slice(0, 10))}`);
+      problems.push(
+        `after recovery: ${failedAfterRecovery.length} of ${afterRecovery.length} failed: ${JSON.stringify(failedAfterRecovery.slice(0, 10))}`,
+      );
     }
 
     // No connection was given back to the pool inside a transaction (or with a query pending, which
     // would leave the next borrower in someone else's transaction).
-    const stuckSessions = await withDatabase(databaseUrl, async (client) =>
-      (
-        await client.query<{ state: string; query: string }>(
-          `SELECT state, query FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'`,
-        )
-      ).rows,
+    const stuckSessions = await withDatabase(
+      databaseUrl,
+      async (client) =>
+        (
+          await client.query<{ state: string; query: string }>(
+            `SELECT state, query FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'`,
+          )
+        ).rows,
     );
     if (stuckSessions.length > 0) problems.push(`sessions left in a transaction: ${JSON.stringify(stuckSessions)}`);
 
@@ -165,7 +184,10 @@ describe('a hung PostgreSQL (SIGSTOP) during load', () => {
       requestsDuringHang: duringHang.length,
       answered503: failures.length,
       slowest503Ms: Math.max(0, ...failures.map((entry) => entry.ms)),
-      p99of503Ms: percentile(failures.map((entry) => entry.ms), 0.99),
+      p99of503Ms: percentile(
+        failures.map((entry) => entry.ms),
+        0.99,
+      ),
       slowestRequestMs: Math.max(0, ...requests.map((entry) => entry.ms), ...polls.map((poll) => poll.ms)),
       statusPollsDuringHang: pollsDuringHang.length,
       readyAfterThawMs: readyAt - thawedAt,

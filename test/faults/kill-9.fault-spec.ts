@@ -39,7 +39,8 @@ describe('kill -9 during a write load', () => {
   let server: ServerProcess | undefined;
   const workspace = useFaultWorkspace('roster-faults-kill9-', () => server);
 
-  const start = (): Promise<ServerProcess> => startServer({ port: workspace.port, credentials: workspace.credentials, env: { DATA_DIR: workspace.dataDir, LOG_LEVEL: 'debug' } });
+  const start = (): Promise<ServerProcess> =>
+    startServer({ port: workspace.port, credentials: workspace.credentials, env: { DATA_DIR: workspace.dataDir, LOG_LEVEL: 'debug' } });
 
   const ledger = new Ledger(`k${randomBytes(3).toString('hex')}`);
 
@@ -54,7 +55,12 @@ describe('kill -9 during a write load', () => {
       const firstRequest = ledger.requests.length;
       const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
       let killed = false;
-      const load = runWriteLoad(ledger, server.baseUrl, token, { clients: CLIENTS, until: () => killed, agent, stopOnConnectionError: true });
+      const load = runWriteLoad(ledger, server.baseUrl, token, {
+        clients: CLIENTS,
+        until: () => killed,
+        agent,
+        stopOnConnectionError: true,
+      });
 
       await sleep(2500 + Math.random() * 1500);
       // Read quickly (a full /proc scan would stall the clients right before the kill).
@@ -76,7 +82,11 @@ describe('kill -9 during a write load', () => {
         // The orphaned PostgreSQL is still serving the cluster until the next start stops it.
         expect(postgresProcessesOn(clusterDir)).toContain(postmasterPid(clusterDir));
       } else {
-        await waitFor('the killed PostgreSQL processes to be gone', () => (postgresProcessesOn(clusterDir).length === 0 ? true : undefined), 10_000);
+        await waitFor(
+          'the killed PostgreSQL processes to be gone',
+          () => (postgresProcessesOn(clusterDir).length === 0 ? true : undefined),
+          10_000,
+        );
       }
 
       // Restart at once, as a supervisor would. If that fails, note why, wait until the killed
@@ -113,8 +123,14 @@ describe('kill -9 during a write load', () => {
         acknowledged,
         unansweredAtKill: unanswered,
         loadSeconds: Math.round((killedAt - (inCycle[0]?.startedAt ?? killedAt)) / 100) / 10,
-        latencyP50Ms: percentile(inCycle.filter((entry) => entry.status).map((entry) => entry.ms), 0.5),
-        latencyP99Ms: percentile(inCycle.filter((entry) => entry.status).map((entry) => entry.ms), 0.99),
+        latencyP50Ms: percentile(
+          inCycle.filter((entry) => entry.status).map((entry) => entry.ms),
+          0.5,
+        ),
+        latencyP99Ms: percentile(
+          inCycle.filter((entry) => entry.status).map((entry) => entry.ms),
+          0.99,
+        ),
         restartMs,
         immediateRestartFailed: restartFailure !== undefined,
         users: verification.users,
@@ -155,8 +171,12 @@ describe('kill -9 during a write load', () => {
     let killed = false;
     const load = runWriteLoad(ledger, server.baseUrl, token, { clients: CLIENTS, until: () => killed, stopOnConnectionError: true });
     const acknowledgedBefore = ledger.requests.filter((entry) => entry.status === 200).length;
-    await waitFor('100 acknowledged writes before the kill', () =>
-      ledger.requests.filter((entry) => entry.status === 200).length >= acknowledgedBefore + 100 ? true : undefined, 30_000, 20);
+    await waitFor(
+      '100 acknowledged writes before the kill',
+      () => (ledger.requests.filter((entry) => entry.status === 200).length >= acknowledgedBefore + 100 ? true : undefined),
+      30_000,
+      20,
+    );
     const victims = [server.pid, ...postmasterAndChildren(clusterDir)];
     for (const pid of victims) process.kill(pid, 'SIGKILL');
     killed = true;
@@ -168,7 +188,10 @@ describe('kill -9 during a write load', () => {
     // ignores a PID of another user; a zombie postmaster not yet reaped counts as this user's too).
     const postgresUser =
       process.getuid?.() === 0
-        ? { uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })) }
+        ? {
+            uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })),
+            gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })),
+          }
         : {};
     const squatter = spawn('sleep', ['120'], { stdio: 'ignore', ...postgresUser });
     try {
@@ -191,7 +214,11 @@ describe('kill -9 during a write load', () => {
       }
       token = await fetchToken(server.baseUrl, workspace.credentials);
       const verification = await verifyLedger(ledger, server.baseUrl, token, await embeddedDatabaseUrl(workspace.dataDir));
-      report('kill -9 with a reused postmaster PID', { startFailedFirst: failure !== undefined, users: verification.users, problems: verification.problems.length });
+      report('kill -9 with a reused postmaster PID', {
+        startFailedFirst: failure !== undefined,
+        users: verification.users,
+        problems: verification.problems.length,
+      });
       expect(verification.problems).toEqual([]);
       expect(failure).toBeUndefined();
     } finally {

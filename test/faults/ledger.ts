@@ -127,7 +127,8 @@ export class Ledger {
     switch (op.kind) {
       case 'create': {
         const created = body as User;
-        if (created.username !== op.username || created.name !== op.name || !isDeepStrictEqual(created.customData, op.customData)) problem('answer differs');
+        if (created.username !== op.username || created.name !== op.name || !isDeepStrictEqual(created.customData, op.customData))
+          problem('answer differs');
         user.id = created.id;
         user.known = created;
         user.customData = created.customData;
@@ -144,7 +145,8 @@ export class Ledger {
       }
       case 'merge': {
         const merged = body as Record<string, unknown>;
-        if (merged[op.key] !== op.value || !isDeepStrictEqual(merged, { ...user.customData, [op.key]: op.value })) problem('merged object differs');
+        if (merged[op.key] !== op.value || !isDeepStrictEqual(merged, { ...user.customData, [op.key]: op.value }))
+          problem('merged object differs');
         user.customData = merged;
         user.updatedAtExact = false;
         break;
@@ -200,7 +202,12 @@ async function writeClient(ledger: Ledger, owner: number, baseUrl: string, token
       user = own[Math.floor(Math.random() * own.length)];
       const draw = Math.random();
       const sequence = ledger.nextSequence();
-      op = draw < 0.4 ? { kind: 'patch', name: `renamed ${sequence}` } : draw < 0.85 ? { kind: 'merge', key: `m${sequence}`, value: sequence } : { kind: 'delete' };
+      op =
+        draw < 0.4
+          ? { kind: 'patch', name: `renamed ${sequence}` }
+          : draw < 0.85
+            ? { kind: 'merge', key: `m${sequence}`, value: sequence }
+            : { kind: 'delete' };
     }
     const { method, path, json } = requestFor(user, op);
     const reply: Reply = await send(baseUrl, method, path, { token, json, agent, timeoutMs });
@@ -223,7 +230,8 @@ async function writeClient(ledger: Ledger, owner: number, baseUrl: string, token
       ledger.unexpected.push(`${user.username} ${op.kind}: ${reply.status} ${JSON.stringify(reply.body)}`);
       if (op.kind === 'create') user.discarded = true;
     } else {
-      if (reply.status !== undefined && reply.status !== 503) ledger.unexpected.push(`${user.username} ${op.kind}: ${reply.status} ${JSON.stringify(reply.body)}`);
+      if (reply.status !== undefined && reply.status !== 503)
+        ledger.unexpected.push(`${user.username} ${op.kind}: ${reply.status} ${JSON.stringify(reply.body)}`);
       user.pending = op;
     }
     if (reply.status === undefined && stopOnConnectionError) return;
@@ -253,7 +261,11 @@ export async function runReadLoad(ledger: Ledger, baseUrl: string, token: string
       for (let round = 0; !options.until(); round += 1) {
         const live = ledger.live();
         const target = live[Math.floor(Math.random() * live.length)];
-        const reply = await send(baseUrl, 'GET', options.path(round, target), { token, agent: options.agent, timeoutMs: options.timeoutMs });
+        const reply = await send(baseUrl, 'GET', options.path(round, target), {
+          token,
+          agent: options.agent,
+          timeoutMs: options.timeoutMs,
+        });
         ledger.requests.push({
           op: 'read',
           status: reply.status,
@@ -298,7 +310,8 @@ export function failFastProblems(requests: RequestRecord[], polls: StatusPoll[],
     else if (entry.ms > failFastMs) problems.push(`${entry.op}: ${entry.status} took ${entry.ms} ms`);
     else if (entry.status >= 500 && (entry.status !== 503 || entry.code !== 'service.unavailable' || entry.retryAfter !== '1')) {
       problems.push(`${entry.op}: ${entry.status} ${entry.code} retry-after=${entry.retryAfter}`);
-    } else if (entry.status >= 400 && entry.status < 500 && !(entry.op === 'read' && entry.status === 404)) problems.push(`${entry.op}: ${entry.status} ${entry.code}`);
+    } else if (entry.status >= 400 && entry.status < 500 && !(entry.op === 'read' && entry.status === 404))
+      problems.push(`${entry.op}: ${entry.status} ${entry.code}`);
   }
   for (const poll of polls) {
     if (poll.status !== 204 && poll.status !== 503) problems.push(`status: ${poll.status ?? poll.error} after ${poll.ms} ms`);
@@ -345,9 +358,11 @@ function differences(actual: User, expected: User, customData: Record<string, un
   const found: string[] = [];
   for (const key of USER_KEYS) {
     if (key === 'customData' || key === 'updatedAt') continue;
-    if (!isDeepStrictEqual(actual[key], expected[key])) found.push(`${key}: ${JSON.stringify(actual[key])} ≠ ${JSON.stringify(expected[key])}`);
+    if (!isDeepStrictEqual(actual[key], expected[key]))
+      found.push(`${key}: ${JSON.stringify(actual[key])} ≠ ${JSON.stringify(expected[key])}`);
   }
-  if (!isDeepStrictEqual(actual.customData, customData)) found.push(`customData: ${JSON.stringify(actual.customData)} ≠ ${JSON.stringify(customData)}`);
+  if (!isDeepStrictEqual(actual.customData, customData))
+    found.push(`customData: ${JSON.stringify(actual.customData)} ≠ ${JSON.stringify(customData)}`);
   if (updatedAtExact ? actual.updatedAt !== expected.updatedAt : actual.updatedAt < expected.updatedAt) {
     found.push(`updatedAt: ${actual.updatedAt} vs acknowledged ${expected.updatedAt}${updatedAtExact ? '' : ' (expected later or equal)'}`);
   }
@@ -372,9 +387,14 @@ export async function verifyLedger(ledger: Ledger, baseUrl: string, token: strin
         `SELECT key, payload->>'userId' AS user_id, payload->'params' AS params FROM logs WHERE key LIKE 'ManagementApi.%' ORDER BY created_at, id`,
       )
     ).rows,
-    usersByName: new Map((await client.query<{ id: string; username: string }>('SELECT id, username FROM users')).rows.map((row) => [row.username, row.id])),
+    usersByName: new Map(
+      (await client.query<{ id: string; username: string }>('SELECT id, username FROM users')).rows.map((row) => [row.username, row.id]),
+    ),
     userCount: Number((await client.query<{ total: string }>('SELECT count(*) AS total FROM users')).rows[0].total),
-    counter: Number((await client.query<{ total: string }>(`SELECT coalesce(sum(count), 0) AS total FROM row_counts WHERE table_name = 'users'`)).rows[0].total),
+    counter: Number(
+      (await client.query<{ total: string }>(`SELECT coalesce(sum(count), 0) AS total FROM row_counts WHERE table_name = 'users'`)).rows[0]
+        .total,
+    ),
   }));
   const auditByUser = new Map<string, string[]>();
   const createdUsernames = new Map<string, number>();
@@ -424,13 +444,28 @@ export async function verifyLedger(ledger: Ledger, baseUrl: string, token: strin
     if (pending?.kind === 'create') {
       // Applied (found by username): every field as requested, one Create row.
       const { create } = user;
-      const fields = { username: actual?.username, primaryEmail: actual?.primaryEmail, name: actual?.name, customData: actual?.customData, hasPassword: actual?.hasPassword };
-      const wanted = { username: create.username, primaryEmail: create.primaryEmail, name: create.name, customData: create.customData, hasPassword: create.password !== undefined };
-      if (!exists || !isDeepStrictEqual(fields, wanted)) problems.push(`${label}: unacknowledged create is partial: ${JSON.stringify(fields)} ≠ ${JSON.stringify(wanted)}`);
-      if (!isDeepStrictEqual(actualAudit, ['Create'])) problems.push(`${label}: unacknowledged create has audit ${JSON.stringify(actualAudit)}`);
+      const fields = {
+        username: actual?.username,
+        primaryEmail: actual?.primaryEmail,
+        name: actual?.name,
+        customData: actual?.customData,
+        hasPassword: actual?.hasPassword,
+      };
+      const wanted = {
+        username: create.username,
+        primaryEmail: create.primaryEmail,
+        name: create.name,
+        customData: create.customData,
+        hasPassword: create.password !== undefined,
+      };
+      if (!exists || !isDeepStrictEqual(fields, wanted))
+        problems.push(`${label}: unacknowledged create is partial: ${JSON.stringify(fields)} ≠ ${JSON.stringify(wanted)}`);
+      if (!isDeepStrictEqual(actualAudit, ['Create']))
+        problems.push(`${label}: unacknowledged create has audit ${JSON.stringify(actualAudit)}`);
     } else if (user.deleted) {
       if (exists) problems.push(`${label}: acknowledged delete, but the user is back: ${JSON.stringify(actual)}`);
-      if (!isDeepStrictEqual(actualAudit, user.audit)) problems.push(`${label}: audit ${JSON.stringify(actualAudit)} ≠ ${JSON.stringify(user.audit)}`);
+      if (!isDeepStrictEqual(actualAudit, user.audit))
+        problems.push(`${label}: audit ${JSON.stringify(actualAudit)} ≠ ${JSON.stringify(user.audit)}`);
     } else {
       const expected = user.known!;
       const customData = user.customData!;
@@ -449,7 +484,9 @@ export async function verifyLedger(ledger: Ledger, baseUrl: string, token: strin
       else if (afterPending.length === 0) applied = true;
       const expectedAudit = applied ? [...user.audit, signature(pending!)] : user.audit;
       if (applied === undefined) {
-        problems.push(`${label}: state matches neither the acknowledged writes (${base.join('; ')})${pending ? ` nor them plus the unacknowledged ${pending.kind} (${afterPending.join('; ')})` : ''}`);
+        problems.push(
+          `${label}: state matches neither the acknowledged writes (${base.join('; ')})${pending ? ` nor them plus the unacknowledged ${pending.kind} (${afterPending.join('; ')})` : ''}`,
+        );
       } else if (!isDeepStrictEqual(actualAudit, expectedAudit)) {
         problems.push(`${label}: audit ${JSON.stringify(actualAudit)} ≠ changes present ${JSON.stringify(expectedAudit)}`);
       }

@@ -83,7 +83,11 @@ describe(`mixed load: ${SECONDS} s at ${CONNECTIONS} connections`, () => {
         Array.from({ length: 50 }, (_, index) =>
           send<{ id: string }>(server!.baseUrl, 'POST', '/api/users', {
             token,
-            json: { username: `seed_${batch}_${index}`, primaryEmail: `seed_${batch}_${index}@load.example.com`, name: `seed ${batch} ${index}` },
+            json: {
+              username: `seed_${batch}_${index}`,
+              primaryEmail: `seed_${batch}_${index}@load.example.com`,
+              name: `seed ${batch} ${index}`,
+            },
           }),
         ),
       );
@@ -124,7 +128,11 @@ describe(`mixed load: ${SECONDS} s at ${CONNECTIONS} connections`, () => {
               case 'list':
                 return { method: 'GET', path: `/api/users?page=${1 + (sequence % 5)}&page_size=20`, headers: headers() };
               case 'search':
-                return { method: 'GET', path: `/api/users?search=${encodeURIComponent(`%${sequence % 10}_${sequence % 7}%`)}&page_size=20`, headers: headers() };
+                return {
+                  method: 'GET',
+                  path: `/api/users?search=${encodeURIComponent(`%${sequence % 10}_${sequence % 7}%`)}&page_size=20`,
+                  headers: headers(),
+                };
               case 'logs':
                 return { method: 'GET', path: `/api/logs?userId=${id}&page_size=20`, headers: headers() };
               case 'create':
@@ -141,9 +149,19 @@ describe(`mixed load: ${SECONDS} s at ${CONNECTIONS} connections`, () => {
                   }),
                 };
               case 'patch':
-                return { method: 'PATCH', path: `/api/users/${id}`, headers: headers(), body: JSON.stringify({ name: `renamed ${sequence}` }) };
+                return {
+                  method: 'PATCH',
+                  path: `/api/users/${id}`,
+                  headers: headers(),
+                  body: JSON.stringify({ name: `renamed ${sequence}` }),
+                };
               case 'merge':
-                return { method: 'PATCH', path: `/api/users/${id}/custom-data`, headers: headers(), body: JSON.stringify({ customData: { [`k${sequence % 20}`]: sequence } }) };
+                return {
+                  method: 'PATCH',
+                  path: `/api/users/${id}/custom-data`,
+                  headers: headers(),
+                  body: JSON.stringify({ customData: { [`k${sequence % 20}`]: sequence } }),
+                };
               case 'delete': {
                 // Take it out of the pool now, so later requests rarely aim at it.
                 const index = live.indexOf(id);
@@ -181,9 +199,14 @@ describe(`mixed load: ${SECONDS} s at ${CONNECTIONS} connections`, () => {
     await new Promise((done) => setTimeout(done, 2000));
 
     const invariants = await withDatabase(databaseUrl, async (client) => {
-      const one = async (sql: string, params: unknown[] = []): Promise<number> => Number((await client.query<{ n: string }>(sql, params)).rows[0].n);
+      const one = async (sql: string, params: unknown[] = []): Promise<number> =>
+        Number((await client.query<{ n: string }>(sql, params)).rows[0].n);
       const auditByKey = Object.fromEntries(
-        (await client.query<{ key: string; n: string }>(`SELECT key, count(*) AS n FROM logs WHERE key LIKE 'ManagementApi.%' GROUP BY key`)).rows.map((row) => [row.key, Number(row.n)]),
+        (
+          await client.query<{ key: string; n: string }>(
+            `SELECT key, count(*) AS n FROM logs WHERE key LIKE 'ManagementApi.%' GROUP BY key`,
+          )
+        ).rows.map((row) => [row.key, Number(row.n)]),
       );
       return {
         users: await one('SELECT count(*) AS n FROM users'),
@@ -217,12 +240,24 @@ describe(`mixed load: ${SECONDS} s at ${CONNECTIONS} connections`, () => {
     );
     const surplus = Object.values(auditVersusAcknowledged).reduce((sum, entry) => sum + entry.surplus, 0);
     const figures = {
-      machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, postgres: invariants.postgres },
+      machine: {
+        cpus: cpus().length,
+        cpu: cpus()[0]?.model,
+        memoryGiB: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+        postgres: invariants.postgres,
+      },
       seconds: SECONDS,
       connections: CONNECTIONS,
       requests: result.requests.total,
       requestsPerSecond: { mean: result.requests.average, p50: result.requests.p50 },
-      latencyMs: { mean: result.latency.average, p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
+      latencyMs: {
+        mean: result.latency.average,
+        p50: result.latency.p50,
+        p90: result.latency.p90,
+        p99: result.latency.p99,
+        max: result.latency.max,
+      },
       autocannon: { errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx, statusCodes: result.statusCodeStats },
       acknowledged,
       expected4xx,

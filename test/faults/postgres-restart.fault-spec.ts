@@ -90,19 +90,34 @@ describe('PostgreSQL restart (fast and immediate) during load', () => {
     let stopped = false;
 
     // Writers (ledger), readers, and the readiness poller.
-    const writers = runWriteLoad(ledger, server.baseUrl, token, { clients: WRITERS, until: () => stopped, agent, backoffMs: 50, timeoutMs: 10_000 });
+    const writers = runWriteLoad(ledger, server.baseUrl, token, {
+      clients: WRITERS,
+      until: () => stopped,
+      agent,
+      backoffMs: 50,
+      timeoutMs: 10_000,
+    });
     const readers = runReadLoad(ledger, server.baseUrl, token, {
       clients: READERS,
       until: () => stopped,
       agent,
       timeoutMs: 10_000,
       path: (round, target) =>
-        round % 3 === 0 || !target ? '/api/users?page_size=5' : round % 3 === 1 ? `/api/users/${target.id}` : `/api/logs?page_size=5&userId=${target.id}`,
+        round % 3 === 0 || !target
+          ? '/api/users?page_size=5'
+          : round % 3 === 1
+            ? `/api/users/${target.id}`
+            : `/api/logs?page_size=5&userId=${target.id}`,
     });
     const polls: StatusPoll[] = [];
     const poller = pollStatus(server.baseUrl, polls, () => stopped, 10_000);
     const firstReadyAfter = (since: number): Promise<number> =>
-      waitFor('GET /api/status to answer 204 again', () => polls.find((poll) => poll.startedAt >= since && poll.status === 204)?.endedAt, 20_000, 50);
+      waitFor(
+        'GET /api/status to answer 204 again',
+        () => polls.find((poll) => poll.startedAt >= since && poll.status === 204)?.endedAt,
+        20_000,
+        50,
+      );
 
     let crashRecovery: string | undefined;
     try {
@@ -141,7 +156,14 @@ describe('PostgreSQL restart (fast and immediate) during load', () => {
       agent.destroy();
       const { writeFileSync } = await import('node:fs');
       const file = join(root, '..', `roster-faults-pgrestart-failure-${Date.now()}.json`);
-      writeFileSync(file, JSON.stringify({ events, polls: polls.slice(-200), serverLogs: server.logs.slice(-400), postgresLogs: restarted?.logs.slice(-100) }, null, 1));
+      writeFileSync(
+        file,
+        JSON.stringify(
+          { events, polls: polls.slice(-200), serverLogs: server.logs.slice(-400), postgresLogs: restarted?.logs.slice(-100) },
+          null,
+          1,
+        ),
+      );
       throw new Error(`${(error as Error).message} (timeline, status polls and logs in ${file})`, { cause: error });
     }
 
@@ -157,10 +179,25 @@ describe('PostgreSQL restart (fast and immediate) during load', () => {
     expect(crashRecovery ?? '').toMatch(/database system was interrupted|not properly shut down/);
 
     const requests = ledger.requests;
-    const within = (from: string, to: string) => (entry: { startedAt: number; ms: number }) => entry.startedAt >= events[from] && entry.startedAt + entry.ms <= events[to];
+    const within = (from: string, to: string) => (entry: { startedAt: number; ms: number }) =>
+      entry.startedAt >= events[from] && entry.startedAt + entry.ms <= events[to];
     const windows = [
-      { name: 'fast', down: within('fastDown', 'fastRestart'), transition: within('fastStop', 'fastReady'), up: events.fastUp, ready: events.fastReady, next: events.immediateStop },
-      { name: 'immediate', down: within('immediateDown', 'immediateRestart'), transition: within('immediateStop', 'immediateReady'), up: events.immediateUp, ready: events.immediateReady, next: events.loadStop },
+      {
+        name: 'fast',
+        down: within('fastDown', 'fastRestart'),
+        transition: within('fastStop', 'fastReady'),
+        up: events.fastUp,
+        ready: events.fastReady,
+        next: events.immediateStop,
+      },
+      {
+        name: 'immediate',
+        down: within('immediateDown', 'immediateRestart'),
+        transition: within('immediateStop', 'immediateReady'),
+        up: events.immediateUp,
+        ready: events.immediateReady,
+        next: events.loadStop,
+      },
     ];
     const figures: Record<string, unknown> = { requests: requests.length, statusPolls: polls.length };
     // Every request got an answer, fast; the only failure answer is 503 service.unavailable + Retry-After.
@@ -181,18 +218,27 @@ describe('PostgreSQL restart (fast and immediate) during load', () => {
       // Once ready again, nothing fails any more (the pool reconnected by itself), until the next stop.
       const afterRecovery = requests.filter((entry) => entry.startedAt > window.ready + 500 && entry.startedAt + entry.ms < window.next);
       if (afterRecovery.length === 0 || afterRecovery.some((entry) => entry.status === 503)) {
-        problems.push(`${window.name}: after recovery: ${afterRecovery.filter((entry) => entry.status === 503).length} of ${afterRecovery.length} still 503`);
+        problems.push(
+          `${window.name}: after recovery: ${afterRecovery.filter((entry) => entry.status === 503).length} of ${afterRecovery.length} still 503`,
+        );
       }
-      const firstAcknowledgedWrite = requests.find((entry) => entry.op !== 'read' && entry.startedAt >= window.up && entry.status !== undefined && entry.status < 300);
+      const firstAcknowledgedWrite = requests.find(
+        (entry) => entry.op !== 'read' && entry.startedAt >= window.up && entry.status !== undefined && entry.status < 300,
+      );
       figures[window.name] = {
-        outageMs: (window.name === 'fast' ? events.fastRestart - events.fastDown : events.immediateRestart - events.immediateDown),
+        outageMs: window.name === 'fast' ? events.fastRestart - events.fastDown : events.immediateRestart - events.immediateDown,
         requestsWhileDown: downRequests.length,
         statusPollsWhileDown: downPolls.length,
         failed503: failures.length,
         failed503MaxMs: Math.max(0, ...failures.map((entry) => entry.ms)),
-        failed503P99Ms: percentile(failures.map((entry) => entry.ms), 0.99),
+        failed503P99Ms: percentile(
+          failures.map((entry) => entry.ms),
+          0.99,
+        ),
         readyAfterStartMs: window.ready - window.up,
-        firstWriteAfterStartMs: firstAcknowledgedWrite ? firstAcknowledgedWrite.startedAt + firstAcknowledgedWrite.ms - window.up : undefined,
+        firstWriteAfterStartMs: firstAcknowledgedWrite
+          ? firstAcknowledgedWrite.startedAt + firstAcknowledgedWrite.ms - window.up
+          : undefined,
       };
     }
     figures.maxRequestMs = Math.max(...requests.map((entry) => entry.ms), ...polls.map((poll) => poll.ms));
@@ -211,7 +257,21 @@ describe('PostgreSQL restart (fast and immediate) during load', () => {
     report('PostgreSQL restart', figures);
     if (process.env.FAULTS_DEBUG) {
       const { writeFileSync } = await import('node:fs');
-      writeFileSync(join(root, '..', 'roster-faults-pgrestart-debug.json'), JSON.stringify({ problems, verification: verification.problems, events, requests, polls, logs: server.logs.filter((line) => !line.includes('"context":"HTTP"') || /"status":5/.test(line)) }, null, 1));
+      writeFileSync(
+        join(root, '..', 'roster-faults-pgrestart-debug.json'),
+        JSON.stringify(
+          {
+            problems,
+            verification: verification.problems,
+            events,
+            requests,
+            polls,
+            logs: server.logs.filter((line) => !line.includes('"context":"HTTP"') || /"status":5/.test(line)),
+          },
+          null,
+          1,
+        ),
+      );
     }
     expect(problems.slice(0, 50)).toEqual([]);
     expect(verification.problems).toEqual([]);

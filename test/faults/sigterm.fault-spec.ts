@@ -39,14 +39,27 @@ describe('SIGTERM', () => {
     startServer({
       port: workspace.port,
       credentials: workspace.credentials,
-      env: { DATA_DIR: workspace.dataDir, LOG_LEVEL: 'debug', SHUTDOWN_GRACE_SECONDS: String(grace), SHUTDOWN_DRAIN_MS: String(drainMs), ...env },
+      env: {
+        DATA_DIR: workspace.dataDir,
+        LOG_LEVEL: 'debug',
+        SHUTDOWN_GRACE_SECONDS: String(grace),
+        SHUTDOWN_DRAIN_MS: String(drainMs),
+        ...env,
+      },
     });
 
   /** `ManagementApi.User.*` audit rows of the embedded database, counted per key and username or user id. */
   const auditRows = async (key: string, where: 'username' | 'userId', values: string[]): Promise<Map<string, number>> => {
     const path = where === 'username' ? `payload->'params'->>'username'` : `payload->>'userId'`;
-    const rows = await withDatabase(await embeddedDatabaseUrl(workspace.dataDir), async (client) =>
-      (await client.query<{ value: string; rows: string }>(`SELECT ${path} AS value, count(*) AS rows FROM logs WHERE key = $1 AND ${path} = ANY($2) GROUP BY 1`, [key, values])).rows,
+    const rows = await withDatabase(
+      await embeddedDatabaseUrl(workspace.dataDir),
+      async (client) =>
+        (
+          await client.query<{ value: string; rows: string }>(
+            `SELECT ${path} AS value, count(*) AS rows FROM logs WHERE key = $1 AND ${path} = ANY($2) GROUP BY 1`,
+            [key, values],
+          )
+        ).rows,
     );
     return new Map(rows.map((row) => [row.value, Number(row.rows)]));
   };
@@ -58,7 +71,13 @@ describe('SIGTERM', () => {
       .join('\n');
 
   /** A burst of user creates with a password (Argon2i, tens of ms each on the thread pool). */
-  function burst(count: number, token: string, tag: string, agent: http.Agent, onSent?: () => void): Promise<Reply<{ id?: string; username?: string }>>[] {
+  function burst(
+    count: number,
+    token: string,
+    tag: string,
+    agent: http.Agent,
+    onSent?: () => void,
+  ): Promise<Reply<{ id?: string; username?: string }>>[] {
     return Array.from({ length: count }, (_, index) =>
       send<{ id?: string; username?: string }>(`http://127.0.0.1:${workspace.port}`, 'POST', '/api/users', {
         token,
@@ -107,7 +126,11 @@ describe('SIGTERM', () => {
       5000,
       10,
     );
-    const lateCreate = await send<{ id?: string; username?: string }>(server.baseUrl, 'POST', '/api/users', { token, json: { username: 'late_create' }, timeoutMs: 5000 });
+    const lateCreate = await send<{ id?: string; username?: string }>(server.baseUrl, 'POST', '/api/users', {
+      token,
+      json: { username: 'late_create' },
+      timeoutMs: 5000,
+    });
     const lateCreateAt = Date.now();
     // After the drain: refused.
     const late: Reply[] = [];
@@ -204,7 +227,12 @@ describe('SIGTERM', () => {
     const summary: Record<string, number> = {};
     for (const outcome of outcomes) summary[String(outcome)] = (summary[String(outcome)] ?? 0) + 1;
     const answeredBeforeSignal = replies.filter((reply) => reply.endedAt < signalledAt).length;
-    report('SIGTERM with requests sent but not yet read', { outcomes: summary, answeredBeforeSignal, exitCode: exit.code, exitSeconds: (exit.at - signalledAt) / 1000 });
+    report('SIGTERM with requests sent but not yet read', {
+      outcomes: summary,
+      answeredBeforeSignal,
+      exitCode: exit.code,
+      exitSeconds: (exit.at - signalledAt) / 1000,
+    });
     expect(signalledAt).toBeGreaterThan(0);
     expect(outcomes).toEqual(Array.from({ length: 30 }, () => 200));
     expect(exit.code).toBe(0);
@@ -215,7 +243,12 @@ describe('SIGTERM', () => {
     const usernames = replies.map((_, index) => `unread_${index}`);
     const creates = await auditRows('ManagementApi.User.Create', 'username', usernames);
     for (const [index, reply] of replies.entries()) {
-      const found = await send<{ id: string }[]>(server.baseUrl, 'GET', `/api/users?search.username=${usernames[index]}&mode.username=exact`, { token: token2 });
+      const found = await send<{ id: string }[]>(
+        server.baseUrl,
+        'GET',
+        `/api/users?search.username=${usernames[index]}&mode.username=exact`,
+        { token: token2 },
+      );
       expect({ index, status: found.status, ids: found.body?.map((user) => user.id), auditRows: creates.get(usernames[index]) }).toEqual({
         index,
         status: 200,
@@ -244,9 +277,16 @@ describe('SIGTERM', () => {
     const signalledAt = Date.now();
     server.child.kill('SIGTERM');
     const exit = await server.exited;
-    const gone = await waitFor('PostgreSQL to stop', () => (postgresProcessesOn(clusterDir).length === 0 ? true : undefined), 10_000).catch(() => false);
+    const gone = await waitFor('PostgreSQL to stop', () => (postgresProcessesOn(clusterDir).length === 0 ? true : undefined), 10_000).catch(
+      () => false,
+    );
     const left = postgresProcessesOn(clusterDir);
-    report(name, { exitCode: exit.code, exitSignal: exit.signal, exitSeconds: (exit.at - signalledAt) / 1000, postgresLeftAfter10s: left.length });
+    report(name, {
+      exitCode: exit.code,
+      exitSignal: exit.signal,
+      exitSeconds: (exit.at - signalledAt) / 1000,
+      postgresLeftAfter10s: left.length,
+    });
     if (!gone) {
       // Clean up what the service left behind: its PostgreSQL, found by its own data dir.
       const pid = postmasterPid(clusterDir);
@@ -276,7 +316,10 @@ describe('SIGTERM', () => {
     // The statement timeout, far past the grace period, must not end the wait first.
     server = await start(grace, 200, { STATEMENT_TIMEOUT_MS: '60000' });
     const token = await fetchToken(server.baseUrl, workspace.credentials);
-    const created = await send<{ id: string; name: string | null }>(server.baseUrl, 'POST', '/api/users', { token, json: { username: 'overdue', name: 'before' } });
+    const created = await send<{ id: string; name: string | null }>(server.baseUrl, 'POST', '/api/users', {
+      token,
+      json: { username: 'overdue', name: 'before' },
+    });
     expect(created.status).toBe(200);
     const userId = created.body!.id;
 
@@ -307,7 +350,11 @@ describe('SIGTERM', () => {
       const reply = await blocked;
       const exitSeconds = (exit.at - signalledAt) / 1000;
       // The exit listener only signals PostgreSQL (fast shutdown); wait until it has finished.
-      await waitFor('PostgreSQL to stop after the forced exit', () => (postgresProcessesOn(clusterDir).length === 0 ? true : undefined), 30_000);
+      await waitFor(
+        'PostgreSQL to stop after the forced exit',
+        () => (postgresProcessesOn(clusterDir).length === 0 ? true : undefined),
+        30_000,
+      );
       const stoppedAfterSeconds = (Date.now() - signalledAt) / 1000;
       report('SIGTERM past the grace period', {
         blockedRequest: reply.status ?? reply.error,

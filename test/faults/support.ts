@@ -35,9 +35,13 @@ export async function removeDir(dir: string | undefined): Promise<void> {
   if (dir) await rm(dir, { recursive: true, force: true });
 }
 
-
 /** Polls `check` every `stepMs` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs: number, stepMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+  stepMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -121,7 +125,9 @@ export async function startServer(options: StartServerOptions): Promise<ServerPr
       keep(logs, line, keepLines);
       keep(errors, line, 2000);
     });
-    void exited.then(({ code, signal }) => fail(new Error(`server exited (${code ?? signal}) before listening:\n${logs.slice(-40).join('\n')}`)));
+    void exited.then(({ code, signal }) =>
+      fail(new Error(`server exited (${code ?? signal}) before listening:\n${logs.slice(-40).join('\n')}`)),
+    );
   });
   const timer = setTimeout(() => child.kill('SIGKILL'), startTimeoutMs);
   try {
@@ -379,15 +385,24 @@ export interface PostgresProcess {
 export async function startPostgresOnPort(clusterDir: string, port: number, timeoutMs = 60_000): Promise<PostgresProcess> {
   const ids =
     process.getuid?.() === 0
-      ? { uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })) }
+      ? {
+          uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })),
+          gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })),
+        }
       : {};
-  const child = spawn(join(POSTGRES_BIN, 'postgres'), ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'], {
-    ...ids,
-    env: { ...process.env, LC_MESSAGES: 'C' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    join(POSTGRES_BIN, 'postgres'),
+    ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    {
+      ...ids,
+      env: { ...process.env, LC_MESSAGES: 'C' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const logs: string[] = [];
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.once('exit', (code, signal) => done({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+    child.once('exit', (code, signal) => done({ code, signal })),
+  );
   const ready = new Promise<void>((done, fail) => {
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => {

@@ -66,7 +66,13 @@ export async function fetchAccessToken(baseUrl: string, clientId: string, client
 }
 
 /** Calls a Management API route with exactly this Authorization header (or none). */
-export function callWithAuthorization(baseUrl: string, method: string, path: string, authorization: string | undefined, json?: unknown): Promise<RawResponse> {
+export function callWithAuthorization(
+  baseUrl: string,
+  method: string,
+  path: string,
+  authorization: string | undefined,
+  json?: unknown,
+): Promise<RawResponse> {
   return request(baseUrl, method, path, {
     auth: false,
     headers: authorization === undefined ? {} : { authorization },

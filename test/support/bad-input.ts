@@ -42,12 +42,16 @@ export async function rawHttp(baseUrl: string, { method, path, headers = {}, bod
     const call = httpRequest({ hostname, port, method, path, headers: outgoing, agent: false, maxHeaderSize: 256 * 1024 }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString() }));
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString() }),
+      );
       response.on('error', reject);
     });
     call.on('error', reject);
     // A request the server never answers is a finding too, not a stuck test run.
-    call.setTimeout(RESPONSE_TIMEOUT_MS, () => call.destroy(new Error(`no response to ${method} ${path.slice(0, 200)} within ${RESPONSE_TIMEOUT_MS} ms`)));
+    call.setTimeout(RESPONSE_TIMEOUT_MS, () =>
+      call.destroy(new Error(`no response to ${method} ${path.slice(0, 200)} within ${RESPONSE_TIMEOUT_MS} ms`)),
+    );
     call.end(body);
   });
 }

@@ -41,7 +41,13 @@ export function tokenFor(baseUrl: string): Promise<string> {
     token = fetch(`${baseUrl}/oidc/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, resource: MANAGEMENT_API_RESOURCE, scope: 'all' }),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: clientId,
+        client_secret: clientSecret,
+        resource: MANAGEMENT_API_RESOURCE,
+        scope: 'all',
+      }),
     }).then(async (response) => {
       const body = (await response.json()) as { access_token?: string };
       if (!response.ok || !body.access_token) throw new Error(`token request failed: ${response.status} ${JSON.stringify(body)}`);
@@ -71,7 +77,12 @@ export interface RequestOptions {
  * Raw HTTP for what the SDK hides: headers, exact error bodies, malformed input. Authenticated with
  * the server's bootstrap token unless `auth: false` or an explicit `authorization` header is given.
  */
-export async function request<Body = unknown>(baseUrl: string, method: string, path: string, options: RequestOptions = {}): Promise<RawResponse<Body>> {
+export async function request<Body = unknown>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<RawResponse<Body>> {
   const headers: Record<string, string> = { ...options.headers };
   const hasAuthorization = Object.keys(headers).some((name) => name.toLowerCase() === 'authorization');
   if (options.auth !== false && !hasAuthorization && path.startsWith('/api/')) headers.authorization = `Bearer ${await tokenFor(baseUrl)}`;

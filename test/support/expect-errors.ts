@@ -2,7 +2,12 @@ import type { RawResponse } from './clients.js';
 import { ERROR_MESSAGES, type ErrorBody, type ErrorCode } from './wire.js';
 
 /** Exactly a Logto error `{ code, message }` (keys in Logto's order); the message defaults to the spec's. */
-export function expectError(response: RawResponse, status: number, code: string, message: string = ERROR_MESSAGES[code as ErrorCode]): void {
+export function expectError(
+  response: RawResponse,
+  status: number,
+  code: string,
+  message: string = ERROR_MESSAGES[code as ErrorCode],
+): void {
   expect({ status: response.status, body: response.body }).toEqual({ status, body: { code, message } });
   expect(Object.keys(response.body as ErrorBody)).toEqual(['code', 'message']);
 }

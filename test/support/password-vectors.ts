@@ -1,7 +1,8 @@
 /** Known-answer vectors for imported password digests, shared by the unit and e2e suites. */
 
 /** A `Legacy` digest expression: `[algorithm, args, expected]` as JSON (spec §10.3). */
-export const legacyExpression = (algorithm: unknown, args: unknown, expected: unknown): string => JSON.stringify([algorithm, args, expected]);
+export const legacyExpression = (algorithm: unknown, args: unknown, expected: unknown): string =>
+  JSON.stringify([algorithm, args, expected]);
 
 /** Spec §10.3: sha512 of `password`. */
 export const LEGACY_SHA512_OF_PASSWORD = legacyExpression(
@@ -37,5 +38,11 @@ export function firebaseExpression(fields: Partial<FirebaseFields> = {}): string
   return legacyExpression('firebase-scrypt', [salt, signerKey, saltSeparator, rounds, memCost, '@'], hash);
 }
 
-export const pbkdf2Expression = (salt: string, iterations: string, keyLength: string, digest: string, expected = 'ab', name = 'pbkdf2'): string =>
-  legacyExpression(name, [salt, iterations, keyLength, digest, '@'], expected);
+export const pbkdf2Expression = (
+  salt: string,
+  iterations: string,
+  keyLength: string,
+  digest: string,
+  expected = 'ab',
+  name = 'pbkdf2',
+): string => legacyExpression(name, [salt, iterations, keyLength, digest, '@'], expected);

@@ -69,7 +69,10 @@ export async function startTestServer(env: Record<string, string> = {}, options:
   const databaseUrl = replicaOf?.databaseUrl ?? adminUrl().replace(/\/postgres$/, `/${databaseName}`);
   const port = await freePort();
   const base = replicaOf?.credentials ?? { clientId: 'roster-test', clientSecret: randomBytes(24).toString('base64url') };
-  const credentials = { clientId: env.BOOTSTRAP_CLIENT_ID ?? base.clientId, clientSecret: env.BOOTSTRAP_CLIENT_SECRET ?? base.clientSecret };
+  const credentials = {
+    clientId: env.BOOTSTRAP_CLIENT_ID ?? base.clientId,
+    clientSecret: env.BOOTSTRAP_CLIENT_SECRET ?? base.clientSecret,
+  };
   const logs: string[] = [];
   const child = spawn(process.execPath, ['dist/src/main.js'], {
     env: {

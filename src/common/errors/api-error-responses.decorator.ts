@@ -15,7 +15,11 @@ export function ApiErrorResponses(...codes: ErrorCode[]): MethodDecorator {
   }
   return applyDecorators(
     ...[...byStatus].map(([status, statusCodes]) =>
-      ApiResponse({ status, type: ErrorBodyDto, description: statusCodes.map((code) => `\`${code}\`: ${ERROR_CODES[code].message}`).join('<br>') }),
+      ApiResponse({
+        status,
+        type: ErrorBodyDto,
+        description: statusCodes.map((code) => `\`${code}\`: ${ERROR_CODES[code].message}`).join('<br>'),
+      }),
     ),
   );
 }

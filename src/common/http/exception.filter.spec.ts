@@ -51,7 +51,9 @@ describe('toErrorResponse', () => {
   });
 
   it('answers a statement timeout with 503 service.unavailable and Retry-After, like an outage', () => {
-    const { status, body, headers } = toErrorResponse(databaseError({ code: '57014', message: 'canceling statement due to statement timeout' }));
+    const { status, body, headers } = toErrorResponse(
+      databaseError({ code: '57014', message: 'canceling statement due to statement timeout' }),
+    );
     expect({ status, body, headers }).toEqual({
       status: 503,
       body: { code: 'service.unavailable', message: 'The service is temporarily unavailable. Please retry later.' },

@@ -73,8 +73,7 @@ const invalidBody = (): RequestError => new RequestError('guard.invalid_input', 
 
 /** Fastify's body-handling errors, by their `code`. */
 const FASTIFY_ERRORS: Record<string, () => RequestError> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: () =>
-    new RequestError('request.entity_too_large', { interpolation: { limit: `${BODY_LIMIT_BYTES} bytes` } }),
+  FST_ERR_CTP_BODY_TOO_LARGE: () => new RequestError('request.entity_too_large', { interpolation: { limit: `${BODY_LIMIT_BYTES} bytes` } }),
   FST_ERR_CTP_INVALID_MEDIA_TYPE: () => new RequestError('request.unsupported_media_type'),
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: invalidBody,
   FST_ERR_CTP_EMPTY_TYPE: invalidBody,

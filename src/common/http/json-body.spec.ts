@@ -16,7 +16,10 @@ describe('parseJsonBody', () => {
   });
 
   it('drops prototype-polluting keys', () => {
-    const parsed = parseJsonBody('{"__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}},"name":"a"}') as Record<string, unknown>;
+    const parsed = parseJsonBody('{"__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}},"name":"a"}') as Record<
+      string,
+      unknown
+    >;
     expect(parsed).toEqual({ name: 'a' });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });

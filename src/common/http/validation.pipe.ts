@@ -50,7 +50,9 @@ export class RequestValidationPipe implements PipeTransform {
     const typeLabel = type === 'param' ? 'params' : type;
     const input = value ?? {};
     if (typeof input !== 'object' || Array.isArray(input)) {
-      throw invalidInput(typeLabel, [{ code: 'invalid_type', path: [], message: `Expected object, received ${Array.isArray(input) ? 'array' : typeof input}` }]);
+      throw invalidInput(typeLabel, [
+        { code: 'invalid_type', path: [], message: `Expected object, received ${Array.isArray(input) ? 'array' : typeof input}` },
+      ]);
     }
     const rawKeys = rawJsonProperties(metatype);
     const fields = input as Record<string, unknown>;

@@ -48,9 +48,7 @@ describe('parseSearch', () => {
     });
 
     it('consumes other keys starting with `search` as general-group values, in order of appearance', () => {
-      expect(parse({ searchFoo: 'a', search_params: 'b', mode: 'exact' }).groups).toEqual([
-        { values: ['a', 'b'], mode: 'exact' },
-      ]);
+      expect(parse({ searchFoo: 'a', search_params: 'b', mode: 'exact' }).groups).toEqual([{ values: ['a', 'b'], mode: 'exact' }]);
     });
 
     it('treats `search.` (no field name) as the general group', () => {
@@ -70,9 +68,9 @@ describe('parseSearch', () => {
     });
 
     it('collects repeated values of one key in exact mode', () => {
-      expect(
-        parse({ 'search.primaryEmail': ['a@x.com', 'B@y.com', 'c@z.com'], 'mode.primaryEmail': 'exact' }).groups,
-      ).toEqual([{ field: 'primary_email', values: ['a@x.com', 'B@y.com', 'c@z.com'], mode: 'exact' }]);
+      expect(parse({ 'search.primaryEmail': ['a@x.com', 'B@y.com', 'c@z.com'], 'mode.primaryEmail': 'exact' }).groups).toEqual([
+        { field: 'primary_email', values: ['a@x.com', 'B@y.com', 'c@z.com'], mode: 'exact' },
+      ]);
     });
 
     it('keeps duplicate values as sent', () => {
@@ -242,13 +240,12 @@ describe('parseSearch', () => {
       expectInvalidInput({ search: ['a', 'b'] }, 'Only one search value is allowed when search mode is not `exact`.');
     });
 
-    it.each([
-      [{ 'search.primaryEmail': '' }],
-      [{ search: '' }],
-      [{ 'search.id': ['a', ''], 'mode.id': 'exact' }],
-    ])('rejects an empty value in %j', (query) => {
-      expectInvalidInput(query, 'Search value cannot be empty.');
-    });
+    it.each([[{ 'search.primaryEmail': '' }], [{ search: '' }], [{ 'search.id': ['a', ''], 'mode.id': 'exact' }]])(
+      'rejects an empty value in %j',
+      (query) => {
+        expectInvalidInput(query, 'Search value cannot be empty.');
+      },
+    );
 
     it('rejects case-insensitive similar_to', () => {
       expectInvalidInput(
@@ -273,10 +270,7 @@ describe('parseSearch', () => {
     );
 
     it('checks the joint before the search keys', () => {
-      expectInvalidInput(
-        { 'search.email': 'a', joint: 'and1' },
-        'Search joint mode `and1` is not valid, expect one of or, and.',
-      );
+      expectInvalidInput({ 'search.email': 'a', joint: 'and1' }, 'Search joint mode `and1` is not valid, expect one of or, and.');
     });
   });
 });
@@ -288,9 +282,7 @@ describe('buildSearchCondition', () => {
 
   it('ORs every column for the general group, binding the value once', () => {
     expect(build({ search: '%search_tom%' })).toEqual({
-      sql:
-        '(("id" ILIKE $1 OR "primary_email" ILIKE $1 OR "primary_phone" ILIKE $1 OR "username" ILIKE $1' +
-        ' OR "name" ILIKE $1))',
+      sql: '(("id" ILIKE $1 OR "primary_email" ILIKE $1 OR "primary_phone" ILIKE $1 OR "username" ILIKE $1' + ' OR "name" ILIKE $1))',
       params: ['%search_tom%'],
     });
   });
@@ -332,8 +324,7 @@ describe('buildSearchCondition', () => {
     it('binds several exact values as one array, lower-cased in SQL when case-insensitive', () => {
       const emails = ['A@x.com', 'b@y.com', 'C@Z.com'];
       expect(build({ 'search.primaryEmail': emails, 'mode.primaryEmail': 'exact' })).toEqual({
-        sql:
-          '(lower("primary_email") = ANY(SELECT lower(search_value) FROM unnest($1::text[]) AS search_value))',
+        sql: '(lower("primary_email") = ANY(SELECT lower(search_value) FROM unnest($1::text[]) AS search_value))',
         params: [emails],
       });
     });
@@ -386,8 +377,6 @@ describe('buildSearchCondition', () => {
 
   it('refuses a field that has no column, a mismatch between the caller’s lists', () => {
     const search: Search = { groups: [{ field: 'username', values: ['a'], mode: 'like' }], joint: 'or', isCaseSensitive: false };
-    expect(() => buildSearchCondition(search, { name: '"name"' }, 1)).toThrow(
-      'No column is mapped for search field `username`.',
-    );
+    expect(() => buildSearchCondition(search, { name: '"name"' }, 1)).toThrow('No column is mapped for search field `username`.');
   });
 });

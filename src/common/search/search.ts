@@ -38,9 +38,7 @@ export function parseSearch(query: Record<string, unknown>, allowedFields: reado
   const joint = parseJoint(query);
   const isCaseSensitive = isYes(query.isCaseSensitive);
   const { values, modes } = collectSearchKeys(query);
-  const groups = [...values].map(([rawField, groupValues]) =>
-    toSearchGroup(rawField, groupValues, modes, allowedFields, isCaseSensitive),
-  );
+  const groups = [...values].map(([rawField, groupValues]) => toSearchGroup(rawField, groupValues, modes, allowedFields, isCaseSensitive));
   return { groups, joint, isCaseSensitive };
 }
 
@@ -62,9 +60,7 @@ export function buildSearchCondition(
     params.push(value);
     return `$${firstParamIndex + params.length - 1}`;
   };
-  const conditions = search.groups.map((group) =>
-    buildGroupCondition(group, columnsToTest(group, columns), search.isCaseSensitive, bind),
-  );
+  const conditions = search.groups.map((group) => buildGroupCondition(group, columnsToTest(group, columns), search.isCaseSensitive, bind));
   const jointOperator = search.joint === 'and' ? ' AND ' : ' OR ';
   return { sql: `(${conditions.join(jointOperator)})`, params };
 }
@@ -126,9 +122,7 @@ function fieldOfKey(key: string, prefix: 'search' | 'mode'): RawField {
   }
   const path = key.slice(dottedPrefix.length);
   if (path.includes('.')) {
-    throw invalidSearch(
-      `Unsupported nested search field path \`${path}\` detected. Only the first level field is supported.`,
-    );
+    throw invalidSearch(`Unsupported nested search field path \`${path}\` detected. Only the first level field is supported.`);
   }
   return path === '' ? undefined : path;
 }
@@ -177,9 +171,7 @@ function modeFor(rawField: RawField, modes: ReadonlyMap<RawField, string>): Sear
   const mode = modes.get(rawField) ?? modes.get(undefined) ?? DEFAULT_MODE;
   if (!isOneOf(SEARCH_MODES, mode)) {
     const forField = rawField === undefined ? '' : ` for field \`${rawField}\``;
-    throw invalidSearch(
-      `Search match mode \`${mode}\`${forField} is not valid, expect one of ${SEARCH_MODES.join(', ')}.`,
-    );
+    throw invalidSearch(`Search match mode \`${mode}\`${forField} is not valid, expect one of ${SEARCH_MODES.join(', ')}.`);
   }
   return mode;
 }
@@ -243,12 +235,7 @@ function exactTest(column: string, placeholder: string, hasSeveralValues: boolea
 }
 
 /** Patterns are passed through raw: the caller supplies any wildcards (`%`, `_`, regex syntax). */
-function patternTest(
-  column: string,
-  placeholder: string,
-  mode: Exclude<SearchMode, 'exact'>,
-  isCaseSensitive: boolean,
-): string {
+function patternTest(column: string, placeholder: string, mode: Exclude<SearchMode, 'exact'>, isCaseSensitive: boolean): string {
   switch (mode) {
     case 'like':
       return `${column} ${isCaseSensitive ? 'LIKE' : 'ILIKE'} ${placeholder}`;

@@ -33,7 +33,9 @@ export class UsersSearchAndCounts1764295700000 implements MigrationInterface {
       END
       $$
     `);
-    await queryRunner.query(`CREATE TRIGGER users_row_count AFTER INSERT OR DELETE ON users FOR EACH ROW EXECUTE FUNCTION users_count_rows()`);
+    await queryRunner.query(
+      `CREATE TRIGGER users_row_count AFTER INSERT OR DELETE ON users FOR EACH ROW EXECUTE FUNCTION users_count_rows()`,
+    );
 
     await queryRunner.query(`CREATE EXTENSION IF NOT EXISTS pg_trgm`);
     for (const column of ['id', 'username', 'primary_email', 'primary_phone', 'name']) {
@@ -46,7 +48,8 @@ export class UsersSearchAndCounts1764295700000 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     for (const column of ['id', 'primary_phone', 'name']) await queryRunner.query(`DROP INDEX users__${column}_lower`);
-    for (const column of ['id', 'username', 'primary_email', 'primary_phone', 'name']) await queryRunner.query(`DROP INDEX users__${column}_trgm`);
+    for (const column of ['id', 'username', 'primary_email', 'primary_phone', 'name'])
+      await queryRunner.query(`DROP INDEX users__${column}_trgm`);
     await queryRunner.query(`DROP TRIGGER users_row_count ON users`);
     await queryRunner.query(`DROP FUNCTION users_count_rows()`);
     await queryRunner.query(`DROP TABLE row_counts`);

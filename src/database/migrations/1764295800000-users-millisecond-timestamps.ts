@@ -21,7 +21,9 @@ export class UsersMillisecondTimestamps1764295800000 implements MigrationInterfa
       CREATE TRIGGER users_created_at_precision BEFORE INSERT OR UPDATE OF created_at ON users
       FOR EACH ROW EXECUTE FUNCTION users_truncate_created_at()
     `);
-    await queryRunner.query(`UPDATE users SET created_at = date_trunc('milliseconds', created_at) WHERE created_at <> date_trunc('milliseconds', created_at)`);
+    await queryRunner.query(
+      `UPDATE users SET created_at = date_trunc('milliseconds', created_at) WHERE created_at <> date_trunc('milliseconds', created_at)`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

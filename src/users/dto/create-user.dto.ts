@@ -1,7 +1,16 @@
 import { IsIn, IsString, MaxLength } from 'class-validator';
 import { PASSWORD_ALGORITHMS, type PasswordAlgorithm } from '../user.entity.js';
 import { IsProfile, ProfileDto } from './profile.dto.js';
-import { EMAIL_PATTERN, IsAvatar, IsCustomData, IsFormattedString, IsOmittable, IsPassword, PHONE_PATTERN, USERNAME_PATTERN } from './user-validators.js';
+import {
+  EMAIL_PATTERN,
+  IsAvatar,
+  IsCustomData,
+  IsFormattedString,
+  IsOmittable,
+  IsPassword,
+  PHONE_PATTERN,
+  USERNAME_PATTERN,
+} from './user-validators.js';
 
 export class CreateUserDto {
   /** ASCII letter or `_` first, then letters, digits or `_` (`^[A-Z_a-z]\w*$`). */

@@ -36,5 +36,9 @@ export class ProfileDto {
 
 /** A profile object: validated key by key, unknown keys dropped. */
 export function IsProfile(): PropertyDecorator {
-  return applyDecorators(IsObject(), ValidateNested(), Type(() => ProfileDto));
+  return applyDecorators(
+    IsObject(),
+    ValidateNested(),
+    Type(() => ProfileDto),
+  );
 }

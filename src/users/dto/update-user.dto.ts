@@ -1,6 +1,14 @@
 import { IsOptional, IsString, ValidateIf } from 'class-validator';
 import { IsProfile, ProfileDto } from './profile.dto.js';
-import { EMAIL_PATTERN, IsAvatar, IsCustomData, IsFormattedString, IsOmittable, PHONE_PATTERN, USERNAME_PATTERN } from './user-validators.js';
+import {
+  EMAIL_PATTERN,
+  IsAvatar,
+  IsCustomData,
+  IsFormattedString,
+  IsOmittable,
+  PHONE_PATTERN,
+  USERNAME_PATTERN,
+} from './user-validators.js';
 
 /** Every field is optional; `""` or `null` clears a field; `customData` and `profile` are replaced whole. */
 export class UpdateUserDto {

@@ -50,17 +50,14 @@ export function IsOmittable(): PropertyDecorator {
 
 /** A password: 1 to 256 UTF-8 bytes, checked before anything is hashed. */
 export function IsPassword(): PropertyDecorator {
-  return applyDecorators(
-    IsString(),
-    MinLength(1),
-    (target: object, propertyName: string | symbol) =>
-      registerDecorator({
-        name: 'maxBytes',
-        target: target.constructor,
-        propertyName: propertyName as string,
-        options: { message: `$property must be at most ${MAX_PASSWORD_BYTES} bytes of UTF-8` },
-        validator: { validate: (value: unknown) => typeof value === 'string' && Buffer.byteLength(value, 'utf8') <= MAX_PASSWORD_BYTES },
-      }),
+  return applyDecorators(IsString(), MinLength(1), (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'maxBytes',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: `$property must be at most ${MAX_PASSWORD_BYTES} bytes of UTF-8` },
+      validator: { validate: (value: unknown) => typeof value === 'string' && Buffer.byteLength(value, 'utf8') <= MAX_PASSWORD_BYTES },
+    }),
   );
 }
 
@@ -68,12 +65,21 @@ export function IsPassword(): PropertyDecorator {
 export function IsFormattedString(pattern: RegExp, { clearable }: { clearable: boolean }): PropertyDecorator {
   const format = [IsString(), Matches(pattern)];
   if (!clearable) return applyDecorators(IsOmittable(), ...format);
-  return applyDecorators(IsOptional(), ValidateIf((_, value) => value !== ''), ...format);
+  return applyDecorators(
+    IsOptional(),
+    ValidateIf((_, value) => value !== ''),
+    ...format,
+  );
 }
 
 /** An avatar: an absolute URL (any scheme, as WHATWG URL parses it), or `""`/`null` to clear it. */
 export function IsAvatar(): PropertyDecorator {
-  return applyDecorators(IsOptional(), ValidateIf((_, value) => value !== ''), IsString(), IsAbsoluteUrl());
+  return applyDecorators(
+    IsOptional(),
+    ValidateIf((_, value) => value !== ''),
+    IsString(),
+    IsAbsoluteUrl(),
+  );
 }
 
 /** A JSON object (not an array), nested at most `MAX_CUSTOM_DATA_DEPTH` levels. */

@@ -53,7 +53,8 @@ describe('assertImportableDigest', () => {
     });
 
     /** The generated Argon2id hash with one `key=value` parameter replaced. */
-    const withParameter = (key: 'm' | 't' | 'p', value: number): string => generated.Argon2id.replace(new RegExp(`${key}=\\d+`), `${key}=${value}`);
+    const withParameter = (key: 'm' | 't' | 'p', value: number): string =>
+      generated.Argon2id.replace(new RegExp(`${key}=\\d+`), `${key}=${value}`);
 
     it.each(Object.keys(ARGON2_VARIANTS) as Argon2Name[])('accepts a genuine %s PHC string', (name) => {
       expect(generated[name]).toMatch(new RegExp(`^\\$${name.toLowerCase()}\\$v=19\\$`));
@@ -185,7 +186,9 @@ describe('assertImportableDigest', () => {
 
     it('answers the legacy codes, not guard.invalid_input, for a bad expression', () => {
       expect(caught(() => assertImportableDigest('Legacy', 'not json'))?.code).toBe('password.invalid_legacy_password_format');
-      expect(caught(() => assertImportableDigest('Legacy', JSON.stringify(['nope', ['@'], 'ab'])))?.code).toBe('password.unsupported_legacy_hash_algorithm');
+      expect(caught(() => assertImportableDigest('Legacy', JSON.stringify(['nope', ['@'], 'ab'])))?.code).toBe(
+        'password.unsupported_legacy_hash_algorithm',
+      );
     });
   });
 });

@@ -12,7 +12,6 @@ import { parseLegacyDigest, verifyLegacyDigest } from './legacy-digest.js';
 
 /** `Legacy` expressions (spec §10.3): parsing at import, and recomputing them at verification. */
 
-
 /** The RequestError `action` throws; fails the test if it throws nothing or something else. */
 function caught(action: () => unknown): RequestError {
   try {
@@ -88,7 +87,9 @@ describe('verifyLegacyDigest', () => {
       await expect(verifyLegacyDigest('password', text)).resolves.toBe(true);
       await expect(verifyLegacyDigest('wrong', text)).resolves.toBe(false);
       const asText = pbkdf2Sync('password', 'hex:00ff10ab7f80c3', 500, 64, 'sha512').toString('hex');
-      await expect(verifyLegacyDigest('password', pbkdf2Expression('hex:00ff10ab7f80c3', '500', '64', 'sha512', asText))).resolves.toBe(false);
+      await expect(verifyLegacyDigest('password', pbkdf2Expression('hex:00ff10ab7f80c3', '500', '64', 'sha512', asText))).resolves.toBe(
+        false,
+      );
     });
 
     it('accepts upper-case hex in a `hex:` salt', async () => {
@@ -98,7 +99,9 @@ describe('verifyLegacyDigest', () => {
 
     it('treats `pbkdf2Sync` as a name of pbkdf2', async () => {
       const expected = pbkdf2Sync('password', 'salt', 100, 20, 'sha1').toString('hex');
-      await expect(verifyLegacyDigest('password', pbkdf2Expression('salt', '100', '20', 'sha1', expected, 'pbkdf2Sync'))).resolves.toBe(true);
+      await expect(verifyLegacyDigest('password', pbkdf2Expression('salt', '100', '20', 'sha1', expected, 'pbkdf2Sync'))).resolves.toBe(
+        true,
+      );
     });
   });
 
@@ -160,8 +163,16 @@ describe('verifyLegacyDigest', () => {
 
 describe('parseLegacyDigest', () => {
   it('accepts the cost bounds themselves', () => {
-    expect(parseLegacyDigest(pbkdf2Expression('salt', '2000000', '128', 'sha256'))).toMatchObject({ kind: 'pbkdf2', iterations: 2_000_000, keyLength: 128 });
-    expect(parseLegacyDigest(firebaseExpression({ rounds: '16', memCost: '17' }))).toMatchObject({ kind: 'firebase-scrypt', blockSize: 16, logN: 17 });
+    expect(parseLegacyDigest(pbkdf2Expression('salt', '2000000', '128', 'sha256'))).toMatchObject({
+      kind: 'pbkdf2',
+      iterations: 2_000_000,
+      keyLength: 128,
+    });
+    expect(parseLegacyDigest(firebaseExpression({ rounds: '16', memCost: '17' }))).toMatchObject({
+      kind: 'firebase-scrypt',
+      blockSize: 16,
+      logN: 17,
+    });
   });
 
   describe('password.invalid_legacy_password_format', () => {

@@ -61,7 +61,8 @@ export function parseLegacyDigest(text: string): LegacyDigest {
   if (algorithm === 'pbkdf2' || algorithm === 'pbkdf2Sync') {
     if (args.length !== 5 || args[4] !== PLACEHOLDER) throw invalidFormat();
     const [salt, iterations, keyLength, digest] = args as [string, string, string, string];
-    if (!getHashes().includes(digest)) throw new RequestError('password.unsupported_legacy_hash_algorithm', { interpolation: { algorithm: digest } });
+    if (!getHashes().includes(digest))
+      throw new RequestError('password.unsupported_legacy_hash_algorithm', { interpolation: { algorithm: digest } });
     return {
       kind: 'pbkdf2',
       salt: decodeSalt(salt),
@@ -83,13 +84,16 @@ export function parseLegacyDigest(text: string): LegacyDigest {
       expected,
     };
   }
-  if (!getHashes().includes(algorithm)) throw new RequestError('password.unsupported_legacy_hash_algorithm', { interpolation: { algorithm } });
+  if (!getHashes().includes(algorithm))
+    throw new RequestError('password.unsupported_legacy_hash_algorithm', { interpolation: { algorithm } });
   return { kind: 'digest', algorithm, args, expected };
 }
 
 function derivePbkdf2(password: string, digest: Extract<LegacyDigest, { kind: 'pbkdf2' }>): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    pbkdf2(password, digest.salt, digest.iterations, digest.keyLength, digest.digest, (error, key) => (error ? reject(error) : resolve(key)));
+    pbkdf2(password, digest.salt, digest.iterations, digest.keyLength, digest.digest, (error, key) =>
+      error ? reject(error) : resolve(key),
+    );
   });
 }
 
