@@ -1,10 +1,13 @@
 import js from '@eslint/js';
+import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'bench/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
+  // Formatting is Prettier's; this only switches off the stylistic rules that would fight it.
+  prettier,
   {
     languageOptions: {
       parserOptions: { projectService: { allowDefaultProject: ['*.js'] }, tsconfigRootDir: import.meta.dirname },
@@ -15,6 +18,9 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      // One-line guard clauses stay brace-free; any body that spans lines needs braces.
+      curly: ['error', 'multi-line'],
+      eqeqeq: ['error', 'always'],
     },
   },
   {

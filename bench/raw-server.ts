@@ -258,8 +258,9 @@ async function route(request: IncomingMessage, response: ServerResponse): Promis
 const server = createServer((request, response) => {
   route(request, response).catch((error: unknown) => {
     if (error instanceof HttpError) return send(response, error.status, { code: error.code, message: error.code });
-    if ((error as { code?: string }).code === '23505')
+    if ((error as { code?: string }).code === '23505') {
       return send(response, 422, { code: 'user.already_in_use', message: 'already in use' });
+    }
     if (error instanceof SyntaxError) return send(response, 400, { code: 'guard.invalid_input', message: 'invalid JSON' });
     process.stderr.write(`raw-server: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     send(response, 500, { message: 'Internal server error.' });

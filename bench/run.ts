@@ -166,8 +166,9 @@ async function smokeTest(roster: Service, raw: Service, token: string, samples: 
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ username: `bench_smoke_${randomBytes(4).toString('hex')}`, password: PASSWORD }),
     });
-    if (response.status !== 200)
+    if (response.status !== 200) {
       throw new Error(`${service.name} answered ${response.status} to POST /api/users: ${(await response.text()).slice(0, 300)}`);
+    }
   }
 }
 

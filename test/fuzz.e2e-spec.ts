@@ -391,13 +391,14 @@ function valueFor(schema: SchemaObject): fc.Arbitrary<unknown> {
   else if (schema.type === 'string') right = stringValue;
   else if (schema.type === 'boolean') right = fc.boolean();
   else if (schema.properties) right = objectFor(schema);
-  else
+  else {
     right = fc.oneof(
       fc.dictionary(fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom(...PROTOTYPE_KEYS)), fc.jsonValue({ maxDepth: 4 }), {
         maxKeys: 5,
       }),
       fc.object(),
     );
+  }
   return fc.oneof({ weight: 3, arbitrary: right }, { weight: 2, arbitrary: anyJson });
 }
 
@@ -739,8 +740,9 @@ describe(`fuzzing every operation of /api/swagger.json (seed ${SEED}, ${RUNS} ru
       kind === 'logto' ||
       (kind === 'message-only' && response.status === 400 && sent.body !== undefined) ||
       (kind === 'oidc' && isTokenEndpoint);
-    if (!allowed)
+    if (!allowed) {
       problems.push(`a ${response.status} whose body is ${kind.startsWith('not an error body') ? kind : `${kind} (not allowed here)`}`);
+    }
     if (databaseChanged) problems.push(`a ${response.status} (${response.text.slice(0, 200)}) that changed the database`);
     return problems;
   }

@@ -23,8 +23,9 @@ function decodeFormComponent(text: string): string {
 }
 
 function basicCredentials(authorization: string): Credentials {
-  if (!/^basic /i.test(authorization))
+  if (!/^basic /i.test(authorization)) {
     throw new OidcError('invalid_request', 'only Basic client authentication is supported in the Authorization header');
+  }
   const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
   const separator = decoded.indexOf(':');
   if (separator <= 0) throw new OidcError('invalid_request', 'invalid Authorization header value format');

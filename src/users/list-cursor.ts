@@ -13,7 +13,8 @@ export function encodeCursor({ createdAtMs, id }: ListPosition): string {
 export function decodeCursor(cursor: string): ListPosition | undefined {
   if (cursor === '') return undefined;
   const match = /^(\d{1,15})\.([\w-]{1,12})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match || encodeCursor({ createdAtMs: Number(match[1]), id: match[2] }) !== cursor)
+  if (!match || encodeCursor({ createdAtMs: Number(match[1]), id: match[2] }) !== cursor) {
     throw new RequestError('guard.invalid_pagination');
+  }
   return { createdAtMs: Number(match[1]), id: match[2] };
 }

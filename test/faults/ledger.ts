@@ -127,8 +127,9 @@ export class Ledger {
     switch (op.kind) {
       case 'create': {
         const created = body as User;
-        if (created.username !== op.username || created.name !== op.name || !isDeepStrictEqual(created.customData, op.customData))
+        if (created.username !== op.username || created.name !== op.name || !isDeepStrictEqual(created.customData, op.customData)) {
           problem('answer differs');
+        }
         user.id = created.id;
         user.known = created;
         user.customData = created.customData;
@@ -145,8 +146,9 @@ export class Ledger {
       }
       case 'merge': {
         const merged = body as Record<string, unknown>;
-        if (merged[op.key] !== op.value || !isDeepStrictEqual(merged, { ...user.customData, [op.key]: op.value }))
+        if (merged[op.key] !== op.value || !isDeepStrictEqual(merged, { ...user.customData, [op.key]: op.value })) {
           problem('merged object differs');
+        }
         user.customData = merged;
         user.updatedAtExact = false;
         break;
@@ -230,8 +232,9 @@ async function writeClient(ledger: Ledger, owner: number, baseUrl: string, token
       ledger.unexpected.push(`${user.username} ${op.kind}: ${reply.status} ${JSON.stringify(reply.body)}`);
       if (op.kind === 'create') user.discarded = true;
     } else {
-      if (reply.status !== undefined && reply.status !== 503)
+      if (reply.status !== undefined && reply.status !== 503) {
         ledger.unexpected.push(`${user.username} ${op.kind}: ${reply.status} ${JSON.stringify(reply.body)}`);
+      }
       user.pending = op;
     }
     if (reply.status === undefined && stopOnConnectionError) return;
@@ -310,8 +313,9 @@ export function failFastProblems(requests: RequestRecord[], polls: StatusPoll[],
     else if (entry.ms > failFastMs) problems.push(`${entry.op}: ${entry.status} took ${entry.ms} ms`);
     else if (entry.status >= 500 && (entry.status !== 503 || entry.code !== 'service.unavailable' || entry.retryAfter !== '1')) {
       problems.push(`${entry.op}: ${entry.status} ${entry.code} retry-after=${entry.retryAfter}`);
-    } else if (entry.status >= 400 && entry.status < 500 && !(entry.op === 'read' && entry.status === 404))
+    } else if (entry.status >= 400 && entry.status < 500 && !(entry.op === 'read' && entry.status === 404)) {
       problems.push(`${entry.op}: ${entry.status} ${entry.code}`);
+    }
   }
   for (const poll of polls) {
     if (poll.status !== 204 && poll.status !== 503) problems.push(`status: ${poll.status ?? poll.error} after ${poll.ms} ms`);
@@ -358,11 +362,13 @@ function differences(actual: User, expected: User, customData: Record<string, un
   const found: string[] = [];
   for (const key of USER_KEYS) {
     if (key === 'customData' || key === 'updatedAt') continue;
-    if (!isDeepStrictEqual(actual[key], expected[key]))
+    if (!isDeepStrictEqual(actual[key], expected[key])) {
       found.push(`${key}: ${JSON.stringify(actual[key])} ≠ ${JSON.stringify(expected[key])}`);
+    }
   }
-  if (!isDeepStrictEqual(actual.customData, customData))
+  if (!isDeepStrictEqual(actual.customData, customData)) {
     found.push(`customData: ${JSON.stringify(actual.customData)} ≠ ${JSON.stringify(customData)}`);
+  }
   if (updatedAtExact ? actual.updatedAt !== expected.updatedAt : actual.updatedAt < expected.updatedAt) {
     found.push(`updatedAt: ${actual.updatedAt} vs acknowledged ${expected.updatedAt}${updatedAtExact ? '' : ' (expected later or equal)'}`);
   }
@@ -458,14 +464,17 @@ export async function verifyLedger(ledger: Ledger, baseUrl: string, token: strin
         customData: create.customData,
         hasPassword: create.password !== undefined,
       };
-      if (!exists || !isDeepStrictEqual(fields, wanted))
+      if (!exists || !isDeepStrictEqual(fields, wanted)) {
         problems.push(`${label}: unacknowledged create is partial: ${JSON.stringify(fields)} ≠ ${JSON.stringify(wanted)}`);
-      if (!isDeepStrictEqual(actualAudit, ['Create']))
+      }
+      if (!isDeepStrictEqual(actualAudit, ['Create'])) {
         problems.push(`${label}: unacknowledged create has audit ${JSON.stringify(actualAudit)}`);
+      }
     } else if (user.deleted) {
       if (exists) problems.push(`${label}: acknowledged delete, but the user is back: ${JSON.stringify(actual)}`);
-      if (!isDeepStrictEqual(actualAudit, user.audit))
+      if (!isDeepStrictEqual(actualAudit, user.audit)) {
         problems.push(`${label}: audit ${JSON.stringify(actualAudit)} ≠ ${JSON.stringify(user.audit)}`);
+      }
     } else {
       const expected = user.known!;
       const customData = user.customData!;

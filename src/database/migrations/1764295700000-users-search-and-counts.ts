@@ -48,8 +48,9 @@ export class UsersSearchAndCounts1764295700000 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     for (const column of ['id', 'primary_phone', 'name']) await queryRunner.query(`DROP INDEX users__${column}_lower`);
-    for (const column of ['id', 'username', 'primary_email', 'primary_phone', 'name'])
+    for (const column of ['id', 'username', 'primary_email', 'primary_phone', 'name']) {
       await queryRunner.query(`DROP INDEX users__${column}_trgm`);
+    }
     await queryRunner.query(`DROP TRIGGER users_row_count ON users`);
     await queryRunner.query(`DROP FUNCTION users_count_rows()`);
     await queryRunner.query(`DROP TABLE row_counts`);

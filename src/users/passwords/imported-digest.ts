@@ -16,21 +16,26 @@ function assertArgon2(digest: string): void {
   } catch {
     throw invalidDigest('(invalid_string) the Argon2 parameters, salt or hash are invalid');
   }
-  if (options.memoryCost > COST_BOUNDS.argon2MemoryKiB)
+  if (options.memoryCost > COST_BOUNDS.argon2MemoryKiB) {
     throw invalidDigest(`(too_big) Argon2 memory must be at most ${COST_BOUNDS.argon2MemoryKiB} KiB`);
-  if (options.timeCost > COST_BOUNDS.argon2Time)
+  }
+  if (options.timeCost > COST_BOUNDS.argon2Time) {
     throw invalidDigest(`(too_big) Argon2 time cost must be at most ${COST_BOUNDS.argon2Time}`);
-  if (options.parallelism > COST_BOUNDS.argon2Parallelism)
+  }
+  if (options.parallelism > COST_BOUNDS.argon2Parallelism) {
     throw invalidDigest(`(too_big) Argon2 parallelism must be at most ${COST_BOUNDS.argon2Parallelism}`);
+  }
 }
 
 function assertBcrypt(digest: string): void {
   const match = BCRYPT.exec(digest);
-  if (!match)
+  if (!match) {
     throw invalidDigest('(invalid_string) not a bcrypt hash ($2a$, $2b$ or $2y$, two-digit cost, 53 characters of salt and hash)');
+  }
   const cost = Number(match[1]);
-  if (cost < 4 || cost > COST_BOUNDS.bcryptCost)
+  if (cost < 4 || cost > COST_BOUNDS.bcryptCost) {
     throw invalidDigest(`(too_big) bcrypt cost must be between 4 and ${COST_BOUNDS.bcryptCost}`);
+  }
 }
 
 /**
@@ -49,8 +54,9 @@ export function assertImportableDigest(algorithm: PasswordAlgorithm, digest: str
     case 'SHA1':
     case 'SHA256': {
       const length = HEX_LENGTHS[algorithm];
-      if (!new RegExp(`^[0-9a-f]{${length}}$`).test(digest))
+      if (!new RegExp(`^[0-9a-f]{${length}}$`).test(digest)) {
         throw invalidDigest(`(invalid_string) a ${algorithm} digest is ${length} lower-case hex characters`);
+      }
       return;
     }
     case 'Legacy':

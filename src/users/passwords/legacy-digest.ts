@@ -61,8 +61,9 @@ export function parseLegacyDigest(text: string): LegacyDigest {
   if (algorithm === 'pbkdf2' || algorithm === 'pbkdf2Sync') {
     if (args.length !== 5 || args[4] !== PLACEHOLDER) throw invalidFormat();
     const [salt, iterations, keyLength, digest] = args as [string, string, string, string];
-    if (!getHashes().includes(digest))
+    if (!getHashes().includes(digest)) {
       throw new RequestError('password.unsupported_legacy_hash_algorithm', { interpolation: { algorithm: digest } });
+    }
     return {
       kind: 'pbkdf2',
       salt: decodeSalt(salt),
@@ -84,8 +85,9 @@ export function parseLegacyDigest(text: string): LegacyDigest {
       expected,
     };
   }
-  if (!getHashes().includes(algorithm))
+  if (!getHashes().includes(algorithm)) {
     throw new RequestError('password.unsupported_legacy_hash_algorithm', { interpolation: { algorithm } });
+  }
   return { kind: 'digest', algorithm, args, expected };
 }
 
