@@ -12,9 +12,9 @@ export function encodeCursor({ createdAtMs, id }: ListPosition): string {
 /** `""` starts from the newest user; anything unreadable is 400 `guard.invalid_pagination`. */
 export function decodeCursor(cursor: string): ListPosition | undefined {
   if (cursor === '') return undefined;
-  const match = /^(\d{1,15})\.([\w-]{1,12})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match || encodeCursor({ createdAtMs: Number(match[1]), id: match[2] }) !== cursor) {
+  const [, createdAt, id] = /^(\d{1,15})\.([\w-]{1,12})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8')) ?? [];
+  if (createdAt === undefined || id === undefined || encodeCursor({ createdAtMs: Number(createdAt), id }) !== cursor) {
     throw new RequestError('guard.invalid_pagination');
   }
-  return { createdAtMs: Number(match[1]), id: match[2] };
+  return { createdAtMs: Number(createdAt), id };
 }

@@ -74,7 +74,7 @@ describe('parseSearch', () => {
     });
 
     it('keeps duplicate values as sent', () => {
-      expect(parse({ 'search.id': ['a', 'a', 'b'], 'mode.id': 'exact' }).groups[0].values).toEqual(['a', 'a', 'b']);
+      expect(parse({ 'search.id': ['a', 'a', 'b'], 'mode.id': 'exact' }).groups[0]?.values).toEqual(['a', 'a', 'b']);
     });
 
     it('ignores query keys unrelated to search', () => {
@@ -84,11 +84,11 @@ describe('parseSearch', () => {
 
   describe('modes', () => {
     it('uses the mode spelled like the field in its `search.` key', () => {
-      expect(parse({ 'search.primaryEmail': 'a', 'mode.primaryEmail': 'posix' }).groups[0].mode).toBe('posix');
+      expect(parse({ 'search.primaryEmail': 'a', 'mode.primaryEmail': 'posix' }).groups[0]?.mode).toBe('posix');
     });
 
     it('does not apply a mode spelled differently from the search key (`mode.primary_email`)', () => {
-      expect(parse({ 'search.primaryEmail': 'a', 'mode.primary_email': 'exact' }).groups[0].mode).toBe('like');
+      expect(parse({ 'search.primaryEmail': 'a', 'mode.primary_email': 'exact' }).groups[0]?.mode).toBe('like');
     });
 
     it('falls back to the general mode for fields without their own', () => {
@@ -97,19 +97,19 @@ describe('parseSearch', () => {
     });
 
     it('falls back to `like` without any mode', () => {
-      expect(parse({ 'search.username': 'u%' }).groups[0].mode).toBe('like');
+      expect(parse({ 'search.username': 'u%' }).groups[0]?.mode).toBe('like');
     });
 
     it('lets the last of repeated modes win', () => {
-      expect(parse({ 'search.name': 'n', 'mode.name': ['posix', 'exact'] }).groups[0].mode).toBe('exact');
+      expect(parse({ 'search.name': 'n', 'mode.name': ['posix', 'exact'] }).groups[0]?.mode).toBe('exact');
     });
 
     it('takes general-mode keys in order of appearance, the last one winning', () => {
-      expect(parse({ search: 'n', mode: 'posix', modeFoo: 'exact' }).groups[0].mode).toBe('exact');
+      expect(parse({ search: 'n', mode: 'posix', modeFoo: 'exact' }).groups[0]?.mode).toBe('exact');
     });
 
     it('does not validate modes that no group uses', () => {
-      expect(parse({ 'search.name': 'n', 'mode.name': 'exact', 'mode.email': 'bogus' }).groups[0].mode).toBe('exact');
+      expect(parse({ 'search.name': 'n', 'mode.name': 'exact', 'mode.email': 'bogus' }).groups[0]?.mode).toBe('exact');
     });
 
     it('reads the full search example of the spec (posix + like + similar_to, joint and)', () => {

@@ -218,7 +218,7 @@ function buildGroupCondition(
       ? exactTest(column, placeholder, hasSeveralValues, isCaseSensitive)
       : patternTest(column, placeholder, group.mode, isCaseSensitive),
   );
-  return tests.length === 1 ? tests[0] : `(${tests.join(' OR ')})`;
+  return tests.length > 1 ? `(${tests.join(' OR ')})` : tests.join('');
 }
 
 /**
