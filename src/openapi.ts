@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, getSchemaPath, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { BEARER_SECURITY_NAME } from './auth/auth.decorators.js';
+import { BEARER_SECURITY_NAME } from './common/auth/auth.decorators.js';
 import { ERROR_CODES, type ErrorCode } from './common/errors/error-codes.js';
 import { ErrorBodyDto } from './common/errors/error-body.dto.js';
 

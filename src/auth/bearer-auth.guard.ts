@@ -4,9 +4,9 @@ import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { ClsService } from 'nestjs-cls';
 import { RequestError } from '../common/errors/request-error.js';
-import { IS_PUBLIC_KEY, REQUIRED_SCOPE_KEY } from './auth.decorators.js';
+import { IS_PUBLIC_KEY, REQUIRED_SCOPE_KEY } from '../common/auth/auth.decorators.js';
 import type { Caller, RequestContextStore } from '../common/request-context.js';
-import { grantsAccess, type Scope } from './scopes.js';
+import { grantsAccess, type Scope } from '../common/auth/scopes.js';
 
 /**
  * The one global guard: every route needs a valid bearer token unless marked `@Public()`, and the

@@ -1,15 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { ExpiringCache } from '../common/expiring-cache.js';
 import { RequestError } from '../common/errors/request-error.js';
 import { type AppConfig, APP_CONFIG } from '../config/app-config.js';
-import type { Application } from './application.entity.js';
-import { ApplicationsService } from './applications.service.js';
+import type { Application } from './applications/application.entity.js';
+import { ApplicationsService } from './applications/applications.service.js';
 import type { Caller } from '../common/request-context.js';
-import { SigningKeysService } from './signing-keys.service.js';
-import { isTokenRejection } from './token-rejection.js';
-import { ACCESS_TOKEN_TTL_SECONDS, SIGNING_ALGORITHM } from './token-settings.js';
+import { ACCESS_TOKEN_TTL_SECONDS, SIGNING_ALGORITHM, SigningKeysService } from './signing-keys/signing-keys.service.js';
 
 export interface TokenResponse {
   access_token: string;
@@ -27,6 +25,15 @@ function grantedScopes(application: Application, requestedScope: string | undefi
   if (requestedScope === undefined) return application.scopes;
   const requested = new Set(requestedScope.split(' ').filter(Boolean));
   return application.scopes.filter((scope) => requested.has(scope));
+}
+
+/**
+ * Whether a failed token check is the token's fault (401): jose's own errors, or the unknown-key
+ * answer of the key lookup. Anything else, such as a key lookup that could not reach the database,
+ * is not the client's mistake and must reach the exception filter (503).
+ */
+export function isTokenRejection(error: unknown): boolean {
+  return error instanceof errors.JOSEError || error instanceof RequestError;
 }
 
 /**

@@ -1,9 +1,4 @@
 import type { DataSourceOptions } from 'typeorm';
-import { Application } from '../auth/application.entity.js';
-import { SigningKey } from '../auth/signing-key.entity.js';
-import { UserIdentity } from '../identities/user-identity.entity.js';
-import { Log } from '../logs/log.entity.js';
-import { User } from '../users/user.entity.js';
 import { DeadlineClient } from './deadline-client.js';
 import { CreateUsers1764295200000 } from './migrations/1764295200000-create-users.js';
 import { CreateAuth1764295300000 } from './migrations/1764295300000-create-auth.js';
@@ -13,7 +8,6 @@ import { CreateRateLimits1764295600000 } from './migrations/1764295600000-create
 import { UsersSearchAndCounts1764295700000 } from './migrations/1764295700000-users-search-and-counts.js';
 import { UsersMillisecondTimestamps1764295800000 } from './migrations/1764295800000-users-millisecond-timestamps.js';
 
-export const ENTITIES = [User, UserIdentity, Application, SigningKey, Log];
 export const MIGRATIONS = [
   CreateUsers1764295200000,
   CreateAuth1764295300000,
@@ -41,12 +35,14 @@ export interface ConnectionTuning {
   poolSize?: number;
 }
 
-/** The one set of TypeORM options, shared by the application and the migration CLI (ormconfig.ts). */
+/**
+ * The one set of TypeORM options, shared by the application and the migration CLI (ormconfig.ts).
+ * No entities: the application's modules register theirs, and the hand-written migrations need none.
+ */
 export function buildDataSourceOptions(url: string, { statementTimeoutMs, poolSize = 10 }: ConnectionTuning = {}): DataSourceOptions {
   return {
     type: 'postgres',
     url,
-    entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
     synchronize: false,

@@ -4,12 +4,13 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { ClsModule } from 'nestjs-cls';
 import { buildDataSourceOptions, type ConnectionTuning } from './data-source-options.js';
-import { PoolErrorGuard } from './pool-error-guard.js';
-import { StatusController } from './status.controller.js';
+import { PoolErrorListener } from './pool-error-listener.js';
 
 /**
  * The TypeORM connection (migrations already applied by the launcher) and the transaction context:
  * services mark methods `@Transactional()` and every repository call inside joins that transaction.
+ * Each feature module registers its own entities (`TypeOrmModule.forFeature`); they are collected
+ * here by `autoLoadEntities`, so this module knows no feature.
  */
 @Module({})
 export class DatabaseModule {
@@ -17,19 +18,15 @@ export class DatabaseModule {
     return {
       module: DatabaseModule,
       imports: [
-        TypeOrmModule.forRoot({ ...buildDataSourceOptions(url, tuning), retryAttempts: 1, retryDelay: 500 }),
-        ClsModule.forRoot({
-          global: true,
-          plugins: [
-            new ClsPluginTransactional({
-              imports: [TypeOrmModule],
-              adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: getDataSourceToken() }),
-            }),
-          ],
-        }),
+        TypeOrmModule.forRoot({ ...buildDataSourceOptions(url, tuning), autoLoadEntities: true, retryAttempts: 1, retryDelay: 500 }),
+        ClsModule.registerPlugins([
+          new ClsPluginTransactional({
+            imports: [TypeOrmModule],
+            adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: getDataSourceToken() }),
+          }),
+        ]),
       ],
-      controllers: [StatusController],
-      providers: [PoolErrorGuard],
+      providers: [PoolErrorListener],
     };
   }
 }

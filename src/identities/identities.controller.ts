@@ -1,13 +1,13 @@
 import { Body, Controller, Delete, Get, Put, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiQuery, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { RequireScope } from '../auth/auth.decorators.js';
+import { RequireScope } from '../common/auth/auth.decorators.js';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator.js';
 import { RequestError } from '../common/errors/request-error.js';
 import { IdParam } from '../common/http/id-param.js';
-import { AllIdentitiesResponseDto, IdentityDto, IdentityResponseDto, PutIdentityDto } from './dto/identity.dto.js';
+import { AllIdentitiesResponseDto, IdentityResponseDto, PutIdentityDto } from './dto/identity.dto.js';
+import { IdentityDto } from '../users/dto/identity.dto.js';
 import { UserResponseDto } from '../users/dto/user-response.dto.js';
-import type { LinkedIdentity } from '../users/user.entity.js';
 import { toUserResponse } from '../users/user.mapper.js';
 import { UserIdParam } from '../users/user-id.param.js';
 import { IdentitiesService } from './identities.service.js';
@@ -66,8 +66,8 @@ export class IdentitiesController {
     @NewTargetParam() target: string,
     @Body() body: PutIdentityDto,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<Record<string, LinkedIdentity>> {
-    const { created, identities } = await this.identitiesService.link(userId, target, body.userId, body.details);
+  ): Promise<Record<string, IdentityDto>> {
+    const { created, identities } = await this.identitiesService.link(userId, target, { userId: body.userId, details: body.details });
     void reply.status(created ? 201 : 200);
     return identities;
   }

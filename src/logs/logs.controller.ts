@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { RequireScope } from '../auth/auth.decorators.js';
+import { RequireScope } from '../common/auth/auth.decorators.js';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator.js';
 import { IdParam } from '../common/http/id-param.js';
 import { parsePagination, setPageHeaders } from '../common/http/pagination.js';

@@ -3,6 +3,7 @@ import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adap
 import { Injectable } from '@nestjs/common';
 import { queryPrepared } from '../database/prepared-statements.js';
 import { Log } from './log.entity.js';
+import type { AuditRow } from './audit-row.js';
 import { LISTED_KEY_FAMILIES } from './log-keys.js';
 
 export interface LogFilter {
@@ -35,28 +36,12 @@ function whereClause(filter: LogFilter): { sql: string; params: unknown[] } {
 
 const SELECT_LIST = 'id, key, payload, created_at AS "createdAt"';
 
-/** A row to insert: `created_at` is the database's clock. */
-export type LogRow = Pick<Log, 'id' | 'key' | 'payload'>;
-
-/**
- * The audit row as an `INSERT … SELECT` from `source` (a CTE of the change), for a caller that
- * writes its change and the row in one statement: the row exists exactly when `source` has a row.
- * Its parameters start at `$firstParam`.
- */
-export function auditRowInsert(source: string, row: LogRow, firstParam: number): { sql: string; params: unknown[] } {
-  const [id, key, payload] = [firstParam, firstParam + 1, firstParam + 2].map((index) => `$${index}`);
-  return {
-    sql: `INSERT INTO logs (id, key, payload) SELECT ${id}::varchar, ${key}::varchar, ${payload}::jsonb FROM ${source}`,
-    params: [row.id, row.key, row.payload],
-  };
-}
-
 /** Every query on `logs`; writes join the caller's transaction. */
 @Injectable()
 export class LogsRepository {
   constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
-  async insert(log: LogRow): Promise<void> {
+  async insert(log: AuditRow): Promise<void> {
     await queryPrepared(this.txHost, 'INSERT INTO logs (id, key, payload) VALUES ($1, $2, $3)', [log.id, log.key, log.payload]);
   }
 

@@ -7,7 +7,8 @@ import type { RequestContextStore } from '../common/request-context.js';
 import type { Log } from './log.entity.js';
 import type { LogKey } from './log-keys.js';
 import { maskSecrets } from './log-masking.js';
-import { type LogFilter, type LogRow, LogsRepository } from './logs.repository.js';
+import type { AuditRow } from './audit-row.js';
+import { type LogFilter, LogsRepository } from './logs.repository.js';
 
 /** Logto's log ids: 21 characters of `[0-9a-z]`. */
 const generateLogId = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 21);
@@ -47,14 +48,14 @@ export class LogsService {
    * with the change it describes.
    */
   async record(key: LogKey, event: LogEvent = {}): Promise<void> {
-    await this.logs.insert(this.entry(key, event));
+    await this.logs.insert(this.buildAuditRow(key, event));
   }
 
   /**
    * The audit row for `event`, for a caller that writes it in the same statement as its change. The
    * caller, client address and user agent come from the request.
    */
-  entry(key: LogKey, event: LogEvent = {}): LogRow {
+  buildAuditRow(key: LogKey, event: LogEvent = {}): AuditRow {
     const context = this.cls.isActive() ? this.cls.get() : undefined;
     const applicationId = event.applicationId ?? context?.caller?.applicationId;
     const payload: Record<string, unknown> = {

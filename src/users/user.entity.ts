@@ -1,13 +1,8 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import type { IdentityDto } from './dto/identity.dto.js';
 
 export const PASSWORD_ALGORITHMS = ['Argon2i', 'Argon2id', 'Argon2d', 'SHA1', 'SHA256', 'MD5', 'Bcrypt', 'Legacy'] as const;
 export type PasswordAlgorithm = (typeof PASSWORD_ALGORITHMS)[number];
-
-export interface LinkedIdentity {
-  /** The user's id at the social provider. */
-  userId: string;
-  details?: Record<string, unknown>;
-}
 
 /** A row of `users`. Never returned to clients directly: see `toUserResponse`. */
 @Entity({ name: 'users' })
@@ -70,5 +65,5 @@ export class User {
   updatedAt!: Date;
 
   /** Not a column: assembled from `user_identities` by `UsersRepository` when a user is read. */
-  identities!: Record<string, LinkedIdentity>;
+  identities!: Record<string, IdentityDto>;
 }

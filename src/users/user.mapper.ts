@@ -1,4 +1,6 @@
+import type { IdentityDto } from './dto/identity.dto.js';
 import type { UserResponseDto } from './dto/user-response.dto.js';
+import type { UserIdentity } from './user-identity.entity.js';
 import type { User } from './user.entity.js';
 
 export interface UserResponseOptions {
@@ -31,4 +33,9 @@ export function toUserResponse(user: User, options: UserResponseOptions = {}): U
     ...(options.includeSsoIdentities ? { ssoIdentities: [] } : {}),
     ...(options.includePasswordHash ? { passwordDigest: user.passwordEncrypted, passwordAlgorithm: user.passwordEncryptionMethod } : {}),
   };
+}
+
+/** `details` appears only when stored, as in Logto. */
+export function toIdentityDto(identity: UserIdentity): IdentityDto {
+  return identity.details === null ? { userId: identity.identityId } : { userId: identity.identityId, details: identity.details };
 }

@@ -10,7 +10,7 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { RequireScope } from '../auth/auth.decorators.js';
+import { RequireScope } from '../common/auth/auth.decorators.js';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator.js';
 import { parsePagination, setCursorPageHeaders, setPageHeaders } from '../common/http/pagination.js';
 import { RequestError } from '../common/errors/request-error.js';
@@ -26,7 +26,7 @@ import {
   UpdateProfileDto,
   UpdateSuspensionDto,
   VerifyPasswordDto,
-} from './dto/user-fragments.dto.js';
+} from './dto/user-subresources.dto.js';
 import { UserResponseDto } from './dto/user-response.dto.js';
 import { UserIdParam } from './user-id.param.js';
 import { toUserResponse } from './user.mapper.js';

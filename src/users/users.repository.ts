@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { RequestError } from '../common/errors/request-error.js';
 import { queryPrepared } from '../database/prepared-statements.js';
-import { auditRowInsert, type LogRow } from '../logs/logs.repository.js';
+import { type AuditRow, auditRowInsert } from '../logs/audit-row.js';
 import { User } from './user.entity.js';
 
 /** Columns a client may write through some route; everything else is set by the database or the service. */
@@ -168,7 +168,7 @@ export class UsersRepository {
    * transaction and costs one round trip. Returns null, writing nothing, when the id or anything
    * unique (username, e-mail, phone) is taken, also by a create committing concurrently.
    */
-  async insertUnlessTaken(values: UserValues & { id: string }, auditRow: LogRow): Promise<User | null> {
+  async insertUnlessTaken(values: UserValues & { id: string }, auditRow: AuditRow): Promise<User | null> {
     const { columns, params } = this.toColumns(values);
     const audit = auditRowInsert('created', auditRow, params.length + 1);
     const rows = await queryPrepared<Record<string, unknown>>(

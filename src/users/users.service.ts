@@ -3,18 +3,20 @@ import { Inject, Injectable } from '@nestjs/common';
 import { customAlphabet } from 'nanoid';
 import { type AppConfig, APP_CONFIG } from '../config/app-config.js';
 import { RequestError } from '../common/errors/request-error.js';
-import { RateLimiterService } from '../common/rate-limit/rate-limiter.service.js';
+import { RateLimiterService } from '../rate-limit/rate-limiter.service.js';
 import { parseSearch, buildSearchCondition } from '../common/search/search.js';
 import type { CreateUserDto } from './dto/create-user.dto.js';
 import type { ProfileDto } from './dto/profile.dto.js';
 import type { UpdateUserDto } from './dto/update-user.dto.js';
-import { MASK } from '../logs/log-masking.js';
 import { LogsService } from '../logs/logs.service.js';
 import { assertImportableDigest } from './passwords/imported-digest.js';
 import { hashPassword } from './passwords/password-hashing.js';
 import { needsDecoy, runDecoyVerification, verifyPasswordDigest } from './passwords/password-verification.js';
 import { normalizePhoneNumber } from './phone-number.js';
+import type { IdentityDto } from './dto/identity.dto.js';
+import { toIdentityDto } from './user.mapper.js';
 import type { User } from './user.entity.js';
+import { UserIdentitiesRepository } from './user-identities.repository.js';
 import { type PageQuery, UsersRepository, type UserValues } from './users.repository.js';
 
 /** Logto's user ids: 12 characters of `[0-9a-z]` from a cryptographic source. */
@@ -64,6 +66,7 @@ export interface UserPage {
 export class UsersService {
   constructor(
     private readonly users: UsersRepository,
+    private readonly identities: UserIdentitiesRepository,
     private readonly logs: LogsService,
     private readonly rateLimiter: RateLimiterService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -143,7 +146,7 @@ export class UsersService {
     }
     for (let attempt = 0; attempt < ID_ATTEMPTS; attempt += 1) {
       const id = generateUserId();
-      const audit = this.logs.entry('ManagementApi.User.Create', { userId: id, params: input });
+      const audit = this.logs.buildAuditRow('ManagementApi.User.Create', { userId: id, params: input });
       const user = await this.users.insertUnlessTaken({ ...values, id }, audit);
       if (user) return user;
       // Nothing unique is taken after all: the id was, so draw another.
@@ -206,13 +209,14 @@ export class UsersService {
   async updatePassword(id: string, password: string): Promise<User> {
     // Hash before the transaction opens, so no connection is held while Argon2 runs.
     const values = await this.passwordValues({ password });
-    return this.applyPassword(id, values);
+    return this.applyPassword(id, values, password);
   }
 
+  /** The password reaches the audit log only as `******` (LogsService masks every password key). */
   @Transactional()
-  private async applyPassword(id: string, values: UserValues): Promise<User> {
+  private async applyPassword(id: string, values: UserValues, password: string): Promise<User> {
     const user = (await this.users.update(id, values)) ?? this.notFound();
-    await this.logs.record('ManagementApi.User.Password.Update', { userId: id, params: { password: MASK } });
+    await this.logs.record('ManagementApi.User.Password.Update', { userId: id, params: { password } });
     return user;
   }
 
@@ -296,6 +300,29 @@ export class UsersService {
       return { passwordEncrypted: input.passwordDigest, passwordEncryptionMethod: input.passwordAlgorithm, passwordUpdatedAt: new Date() };
     }
     return {};
+  }
+
+  /** The user's social identity at `target`, or null; the user's existence is the caller's to check. */
+  async findIdentity(userId: string, target: string): Promise<IdentityDto | null> {
+    const identity = await this.identities.findOne(userId, target);
+    return identity && toIdentityDto(identity);
+  }
+
+  async listIdentities(userId: string): Promise<{ target: string; identity: IdentityDto }[]> {
+    return (await this.identities.findAllOfUser(userId)).map((identity) => ({
+      target: identity.target,
+      identity: toIdentityDto(identity),
+    }));
+  }
+
+  /** Links or replaces the identity at `target`; tells whether the target was new for the user. */
+  linkIdentity(userId: string, target: string, identity: IdentityDto): Promise<{ created: boolean }> {
+    return this.identities.upsert(userId, target, identity.userId, identity.details ?? null);
+  }
+
+  /** False when the user had no identity at `target`. */
+  unlinkIdentity(userId: string, target: string): Promise<boolean> {
+    return this.identities.delete(userId, target);
   }
 
   private notFound(): never {

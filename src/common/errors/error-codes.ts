@@ -33,7 +33,6 @@ export const ERROR_CODES = {
   'oidc.invalid_request': { status: 400, message: '{{description}}' },
   'oidc.invalid_client': { status: 400, message: '{{description}}' },
   'oidc.invalid_target': { status: 400, message: '{{description}}' },
-  'oidc.invalid_scope': { status: 400, message: '{{description}}' },
   'oidc.unsupported_grant_type': { status: 400, message: '{{description}}' },
   'password.unsupported_encryption_method': { status: 400, message: 'The encryption method {{name}} is not supported.' },
   'password.invalid_legacy_password_format': { status: 400, message: 'Invalid legacy password format.' },

@@ -1,4 +1,5 @@
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { IdentityDto } from '../../users/dto/identity.dto.js';
 import { IsCustomData, IsOmittable } from '../../users/dto/user-validators.js';
 
 /** Body of `PUT /api/users/:userId/identities/:target`. */
@@ -12,12 +13,6 @@ export class PutIdentityDto {
   /** Provider user info, stored as given. */
   @IsOmittable()
   @IsCustomData()
-  details?: Record<string, unknown>;
-}
-
-export class IdentityDto {
-  /** The user's id at the social provider. */
-  userId!: string;
   details?: Record<string, unknown>;
 }
 

@@ -1,12 +1,6 @@
 import type { PasswordAlgorithm } from '../user.entity.js';
+import { IdentityDto } from './identity.dto.js';
 import { ProfileDto } from './profile.dto.js';
-
-export class SocialIdentityDto {
-  /** The user's id at the social provider. */
-  userId!: string;
-  /** Provider user info. */
-  details?: Record<string, unknown>;
-}
 
 /** A user as the Management API returns it. Timestamps are epoch milliseconds. */
 export class UserResponseDto {
@@ -20,7 +14,7 @@ export class UserResponseDto {
   avatar!: string | null;
   customData!: Record<string, unknown>;
   /** Social identities keyed by target (e.g. `github`). */
-  identities!: Record<string, SocialIdentityDto>;
+  identities!: Record<string, IdentityDto>;
   lastSignInAt!: number | null;
   createdAt!: number;
   updatedAt!: number;

@@ -10,7 +10,7 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
  * with the request that meets it (a 503).
  */
 @Injectable()
-export class PoolErrorGuard implements OnModuleInit {
+export class PoolErrorListener implements OnModuleInit {
   private readonly logger = new Logger('Database');
 
   constructor(private readonly dataSource: DataSource) {}

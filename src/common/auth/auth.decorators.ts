@@ -1,7 +1,7 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiResponse } from '@nestjs/swagger';
-import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator.js';
-import { ErrorBodyDto } from '../common/errors/error-body.dto.js';
+import { ApiErrorResponses } from '../errors/api-error-responses.decorator.js';
+import { ErrorBodyDto } from '../errors/error-body.dto.js';
 import type { Scope } from './scopes.js';
 
 export const IS_PUBLIC_KEY = 'roster:public';

@@ -1,6 +1,6 @@
 import { generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { RequestError } from '../common/errors/request-error.js';
-import { isTokenRejection } from './token-rejection.js';
+import { isTokenRejection } from './tokens.service.js';
 
 describe('isTokenRejection', () => {
   async function verifyError(token: string, key: Parameters<typeof jwtVerify>[1]): Promise<unknown> {

@@ -1,10 +1,10 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { ExpiringCache } from '../common/expiring-cache.js';
+import { ExpiringCache } from '../../common/expiring-cache.js';
 import { Application } from './application.entity.js';
 import { generateApplicationId, generateClientSecret, hashClientSecret, verifyAgainstDecoy, verifyClientSecret } from './client-secret.js';
-import { isScope, type Scope } from './scopes.js';
+import { isScope, type Scope } from '../../common/auth/scopes.js';
 
 /** An application as the CLI shows it: never the secret or its hash. */
 export interface ApplicationSummary {

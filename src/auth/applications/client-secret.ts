@@ -1,6 +1,6 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { customAlphabet } from 'nanoid';
-import { runCpuBound } from '../common/cpu-bound.js';
+import { runCpuBound } from '../../common/cpu-bound.js';
 
 const ALPHANUMERIC = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 /** Application ids look like Logto's: 21 characters of `[0-9a-z]`. */

@@ -3,7 +3,7 @@ import { ApiNoContentResponse, ApiOperation, ApiServiceUnavailableResponse, ApiT
 import { DataSource } from 'typeorm';
 import { RequestError } from '../common/errors/request-error.js';
 import { ErrorBodyDto } from '../common/errors/error-body.dto.js';
-import { Public } from '../auth/auth.decorators.js';
+import { Public } from '../common/auth/auth.decorators.js';
 import { ShutdownState } from '../common/http/shutdown.js';
 
 @ApiTags('Status')

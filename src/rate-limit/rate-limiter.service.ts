@@ -2,7 +2,7 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { RequestError } from '../errors/request-error.js';
+import { RequestError } from '../common/errors/request-error.js';
 
 function tooManyRequests(retryAfterSeconds: string): RequestError {
   const seconds = Math.max(1, Math.ceil(Number(retryAfterSeconds)));

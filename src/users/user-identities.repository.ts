@@ -5,7 +5,7 @@ import { UserIdentity } from './user-identity.entity.js';
 
 /** Every query on `user_identities`; joins the caller's transaction. */
 @Injectable()
-export class IdentitiesRepository {
+export class UserIdentitiesRepository {
   constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
   private get identities() {

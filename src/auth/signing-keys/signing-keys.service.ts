@@ -3,10 +3,14 @@ import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adap
 import { Injectable } from '@nestjs/common';
 import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { customAlphabet } from 'nanoid';
-import { RequestError } from '../common/errors/request-error.js';
-import { ExpiringCache } from '../common/expiring-cache.js';
+import { RequestError } from '../../common/errors/request-error.js';
+import { ExpiringCache } from '../../common/expiring-cache.js';
 import { SigningKey } from './signing-key.entity.js';
-import { ACCESS_TOKEN_TTL_SECONDS, SIGNING_ALGORITHM } from './token-settings.js';
+
+/** Access tokens live one hour, as Logto's Management API tokens do; keys outlive what they signed. */
+export const ACCESS_TOKEN_TTL_SECONDS = 3600;
+/** Logto signs with EC P-384 keys. */
+export const SIGNING_ALGORITHM = 'ES384';
 
 type VerificationKey = Awaited<ReturnType<typeof importJWK>>;
 

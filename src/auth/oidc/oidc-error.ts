@@ -1,6 +1,6 @@
-import { RequestError } from '../common/errors/request-error.js';
+import { RequestError } from '../../common/errors/request-error.js';
 
-export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_target' | 'invalid_scope' | 'unsupported_grant_type';
+export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_target' | 'unsupported_grant_type';
 
 /**
  * A token endpoint error: RFC 6749 §5.2's `error` and `error_description`, plus the `code` and
