@@ -23,7 +23,19 @@ export default {
   // Per-project testTimeout is ignored by Jest; e2e files start server processes.
   testTimeout: 60000,
   projects: [
-    { ...shared, displayName: 'unit', roots: ['<rootDir>/src'], testMatch: ['**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'unit',
+      roots: ['<rootDir>/src'],
+      testMatch: ['**/*.spec.ts'],
+      // The CLS libraries' CommonJS builds cannot load Nest 12's ES modules under Jest on Node 20.
+      moduleNameMapper: {
+        ...shared.moduleNameMapper,
+        '^nestjs-cls$': '<rootDir>/test/doubles/nestjs-cls.ts',
+        '^@nestjs-cls/transactional$': '<rootDir>/test/doubles/nestjs-cls-transactional.ts',
+        '^@nestjs-cls/transactional-adapter-typeorm$': '<rootDir>/test/doubles/nestjs-cls-transactional-adapter-typeorm.ts',
+      },
+    },
     {
       ...shared,
       displayName: 'e2e',
