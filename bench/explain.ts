@@ -9,7 +9,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { BENCH_DIR, formatCount, isMain, log, startEmbedded } from './common.js';
+import { formatCount, isMain, log } from './lib/cli.js';
+import { startEmbedded } from './lib/database.js';
+import { BENCH_DIR } from './lib/paths.js';
 import {
   decodeCursor,
   getUserStatement,

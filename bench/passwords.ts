@@ -12,32 +12,12 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
-import {
-  BENCH_DIR,
-  Cleanups,
-  type CpuFigures,
-  CpuMeter,
-  describeRun,
-  figures,
-  formatDuration,
-  importBuilt,
-  loadTest,
-  log,
-  machineInfo,
-  median,
-  numberOption,
-  parseBenchArgs,
-  openDatabase,
-  percentile,
-  postgresInfo,
-  postmasterPid,
-  ROOT,
-  type Roster,
-  sleep,
-  startRoster,
-  summarise,
-  writeResultJson,
-} from './common.js';
+import { formatDuration, log, numberOption, parseBenchArgs } from './lib/cli.js';
+import { openDatabase } from './lib/database.js';
+import { describeRun, figures, loadTest, median, percentile, summarise } from './lib/load.js';
+import { type CpuFigures, CpuMeter, machineInfo, postgresInfo, postmasterPid } from './lib/machine.js';
+import { BENCH_DIR, importBuilt, ROOT, writeResultJson } from './lib/paths.js';
+import { Cleanups, type Roster, sleep, startRoster } from './lib/processes.js';
 import type { EventLoopSnapshot } from './eld-probe.js';
 import { readSeededSize } from './explain.js';
 import {

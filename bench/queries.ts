@@ -7,7 +7,7 @@
  * without the framework".
  */
 import type pg from 'pg';
-import { importBuilt } from './common.js';
+import { importBuilt } from './lib/paths.js';
 
 export interface Statement {
   /** Prepared-statement name (one per distinct SQL text). */

@@ -1,7 +1,9 @@
 /** Markdown for the terminal and for bench/RESULTS.md (one section per data set size, and the Passwords section). */
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { type CpuFigures, formatCount, formatDuration, type MachineInfo, median } from './common.js';
+import { formatCount, formatDuration } from './lib/cli.js';
+import { median } from './lib/load.js';
+import type { CpuFigures, MachineInfo } from './lib/machine.js';
 import type { PlanCheck } from './explain.js';
 import type { Target } from './scenarios.js';
 import type { SeedReport } from './seed.js';

@@ -10,25 +10,12 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import {
-  BENCH_DIR,
-  Cleanups,
-  describeRun,
-  figures,
-  formatDuration,
-  loadTest,
-  log,
-  machineInfo,
-  numberOption,
-  parseBenchArgs,
-  openDatabase,
-  postgresInfo,
-  ROOT,
-  Service,
-  startRoster,
-  summarise,
-  writeResultJson,
-} from './common.js';
+import { formatDuration, log, numberOption, parseBenchArgs } from './lib/cli.js';
+import { openDatabase } from './lib/database.js';
+import { describeRun, figures, loadTest, summarise } from './lib/load.js';
+import { machineInfo, postgresInfo } from './lib/machine.js';
+import { BENCH_DIR, ROOT, writeResultJson } from './lib/paths.js';
+import { Cleanups, Service, startRoster } from './lib/processes.js';
 import { datasetLabel, explainScenarios, type PlanCheck } from './explain.js';
 import { type BenchReport, type MemoryFigures, type RunFigures, scenarioTable, type ScenarioResult, updateResultsFile } from './report.js';
 import { collectSamples, DEFAULT_LOG_KEY, type Samples } from './samples.js';

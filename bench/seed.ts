@@ -12,7 +12,8 @@
 import { hash as argon2Hash } from '@node-rs/argon2';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { formatCount, formatDuration, isMain, log, numberOption, ProgressBar, startEmbedded, migrate } from './common.js';
+import { formatCount, formatDuration, isMain, log, numberOption, ProgressBar } from './lib/cli.js';
+import { migrate, startEmbedded } from './lib/database.js';
 import {
   APPLICATION_IDS,
   EMAIL_DOMAINS,
