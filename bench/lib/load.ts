@@ -47,16 +47,19 @@ export function summarise(runs: RunFigures[]): ServerFigures {
   };
 }
 
+/** The middle value (the mean of the two middle ones for an even count); NaN when there are none. */
 export function median(values: number[]): number {
-  if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  const upper = sorted[middle];
+  if (upper === undefined) return Number.NaN;
+  const lower = sorted.length % 2 === 0 ? sorted[middle - 1] : undefined;
+  return lower === undefined ? upper : (lower + upper) / 2;
 }
 
 /** Nearest-rank percentile (`p` from 0 to 100) of unsorted values; NaN when there are none. */
 export function percentile(values: number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+  // Undefined only when there are no values (the index is then -1).
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 }

@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
+import { required } from './required.js';
 
 export interface MachineInfo {
   cores: number;
@@ -28,7 +29,10 @@ export async function postgresInfo(client: pg.Client): Promise<{ version: string
     `SELECT name, current_setting(name) AS setting FROM pg_settings WHERE name = ANY($1::text[]) ORDER BY name`,
     [names],
   );
-  return { version: rows[0].version.replace(/ on .*/, ''), settings: Object.fromEntries(settings.map((row) => [row.name, row.setting])) };
+  return {
+    version: required(rows[0], 'row of SELECT version()').version.replace(/ on .*/, ''),
+    settings: Object.fromEntries(settings.map((row) => [row.name, row.setting])),
+  };
 }
 
 /** Linux's USER_HZ: the unit of the times in /proc/stat and /proc/<pid>/stat. */
@@ -44,21 +48,19 @@ interface ProcessTimes {
 
 /** Times of a process from /proc/<pid>/stat (fields 4, 14–17); undefined once it is gone. */
 async function processTimes(pid: number): Promise<ProcessTimes | undefined> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start with the state, field 3.
-    const fields = stat
-      .slice(stat.lastIndexOf(')') + 2)
-      .split(' ')
-      .map(Number);
-    return {
-      ppid: fields[1],
-      own: (fields[11] + fields[12]) / CLOCK_TICKS_PER_SECOND,
-      children: (fields[13] + fields[14]) / CLOCK_TICKS_PER_SECOND,
-    };
-  } catch {
-    return undefined;
-  }
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (stat === undefined) return undefined;
+  // Fields after the command name (which may hold spaces) start with the state, field 3.
+  const fields = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
+  const field = (number: number): number => required(fields[number - 3], `field ${number} of /proc/${pid}/stat`);
+  return {
+    ppid: field(4),
+    own: (field(14) + field(15)) / CLOCK_TICKS_PER_SECOND,
+    children: (field(16) + field(17)) / CLOCK_TICKS_PER_SECOND,
+  };
 }
 
 /**
@@ -89,7 +91,7 @@ async function processCpuSeconds(pid: number): Promise<number> {
  */
 export async function postmasterPid(client: pg.Client): Promise<number | undefined> {
   const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-  const backend = await processTimes(rows[0].pid);
+  const backend = await processTimes(required(rows[0], 'row of SELECT pg_backend_pid()').pid);
   if (!backend) return undefined;
   const comm = await readFile(`/proc/${backend.ppid}/comm`, 'utf8').catch(() => '');
   return comm.trim() === 'postgres' ? backend.ppid : undefined;
@@ -97,13 +99,12 @@ export async function postmasterPid(client: pg.Client): Promise<number | undefin
 
 /** Busy CPU time of the whole machine, all cores (/proc/stat: everything but idle and iowait), seconds. */
 async function machineBusySeconds(): Promise<number> {
-  const [user, nice, system, , , irq, softirq, steal] = (await readFile('/proc/stat', 'utf8'))
-    .split('\n')[0]
-    .trim()
-    .split(/\s+/)
-    .slice(1)
-    .map(Number);
-  return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS_PER_SECOND;
+  // The first line: `cpu user nice system idle iowait irq softirq steal …`, in ticks.
+  const [cpuLine = ''] = (await readFile('/proc/stat', 'utf8')).split('\n');
+  const ticks = cpuLine.trim().split(/\s+/).slice(1).map(Number);
+  const busy = { user: 0, nice: 1, system: 2, irq: 5, softirq: 6, steal: 7 };
+  const total = Object.entries(busy).reduce((sum, [name, index]) => sum + required(ticks[index], `${name} in /proc/stat`), 0);
+  return total / CLOCK_TICKS_PER_SECOND;
 }
 
 /** Cores kept busy over a stretch of time: by each watched process, and by the whole machine (anything else included). */
@@ -145,7 +146,13 @@ export class CpuMeter {
     const now = await this.read();
     const seconds = Math.max(0.001, now.wall - started.wall);
     return {
-      processes: Object.fromEntries(this.names.map((name) => [name, (now.processes[name] - started.processes[name]) / seconds])),
+      processes: Object.fromEntries(
+        this.names.map((name) => {
+          const used =
+            required(now.processes[name], `CPU reading of ${name}`) - required(started.processes[name], `CPU reading of ${name}`);
+          return [name, used / seconds];
+        }),
+      ),
       machine: (now.machine - started.machine) / seconds,
     };
   }
