@@ -369,8 +369,8 @@ embedded PostgreSQL, migrates, seeds the data set (bench/seed.ts) and measures.
 - Each scenario runs on Roster, then on raw, alternately, \`--runs\` times (autocannon, \`--duration\` seconds each, after a
   short warm-up); the table shows medians. Roster/raw is the ratio of requests per second: the VM is noisy (±25%
   between passes), so compare ratios, not absolute figures across sections.
-- The targets are issue 6's, set for 1,000,000 users and 10,000,000 log rows on this 2-core machine; smaller data sets
-  show them for reference.
+- The targets (each scenario's \`target\` in bench/scenarios.ts) are set for 1,000,000 users and 10,000,000 log rows on
+  this 2-core machine; smaller data sets show them for reference.
 `;
 
 const SECTION_PATTERN = /<!-- bench-section ([^>]*?) -->[\s\S]*?<!-- \/bench-section -->\n?/g;

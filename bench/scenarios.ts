@@ -1,4 +1,7 @@
-/** The load scenarios: what each connection sends, and the issue-6 target it is judged by. */
+/**
+ * The load scenarios: what each connection sends, and the target it is judged by (set for 1,000,000 users and
+ * 10,000,000 log rows; bench/RESULTS.md, "Reading the results against the scale targets").
+ */
 import type autocannon from 'autocannon';
 import { randomBytes } from 'node:crypto';
 import { nonEmpty } from './lib/required.js';
