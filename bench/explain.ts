@@ -9,7 +9,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { BENCH_DIR, formatCount, isMain, log, startEmbedded } from './common.js';
+import { formatCount, isMain, log } from './lib/cli.js';
+import { startEmbedded } from './lib/database.js';
+import { BENCH_DIR } from './lib/paths.js';
+import { required } from './lib/required.js';
 import {
   decodeCursor,
   getUserStatement,
@@ -121,14 +124,15 @@ export async function readSeededSize(client: pg.Client): Promise<{ users: number
   const { rows: present } = await client.query<{ present: boolean }>(
     `SELECT to_regclass('roster_bench.seed_state') IS NOT NULL AS present`,
   );
-  if (present[0].present) {
+  if (required(present[0], 'row of the seed_state lookup').present) {
     const { rows } = await client.query<{ users: string; logs: string }>('SELECT users, logs FROM roster_bench.seed_state');
     if (rows[0]) return { users: Number(rows[0].users), logs: Number(rows[0].logs) };
   }
   const { rows } = await client.query<{ users: string; logs: string }>(
     'SELECT (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM logs) AS logs',
   );
-  return { users: Number(rows[0].users), logs: Number(rows[0].logs) };
+  const counts = required(rows[0], 'row of the users/logs count');
+  return { users: Number(counts.users), logs: Number(counts.logs) };
 }
 
 export function datasetLabel(users: number, logs: number): string {

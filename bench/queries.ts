@@ -7,7 +7,7 @@
  * without the framework".
  */
 import type pg from 'pg';
-import { importBuilt } from './common.js';
+import { importBuilt } from './lib/paths.js';
 
 export interface Statement {
   /** Prepared-statement name (one per distinct SQL text). */
@@ -73,8 +73,8 @@ export function encodeCursor({ createdAtMs, id }: ListPosition): string {
 
 export function decodeCursor(cursor: string): ListPosition | undefined {
   if (cursor === '') return undefined;
-  const match = /^(\d{1,15})\.([\w-]{1,12})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  return match ? { createdAtMs: Number(match[1]), id: match[2] } : undefined;
+  const [, ms, id] = /^(\d{1,15})\.([\w-]{1,12})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8')) ?? [];
+  return ms !== undefined && id !== undefined ? { createdAtMs: Number(ms), id } : undefined;
 }
 
 /**

@@ -10,6 +10,7 @@ import { hash } from '@node-rs/argon2';
 import { randomInt } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import pg from 'pg';
+import { required } from './lib/required.js';
 import {
   decodeCursor,
   getUserStatement,
@@ -215,7 +216,7 @@ async function createUser(request: IncomingMessage, response: ServerResponse): P
       )[0],
     { ...body, password: '******' },
   );
-  send(response, 200, toUser(row!));
+  send(response, 200, toUser(required(row, 'row returned by INSERT … RETURNING')));
 }
 
 async function updateUser(id: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -238,13 +239,13 @@ async function updateUser(id: string, request: IncomingMessage, response: Server
 
 async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://raw');
-  const userMatch = /^\/api\/users\/([^/]+)$/.exec(url.pathname);
-  if (request.method === 'GET' && userMatch) {
-    const rows = await run<Record<string, unknown>>(getUserStatement(selectList, decodeURIComponent(userMatch[1])));
+  const userId = /^\/api\/users\/([^/]+)$/.exec(url.pathname)?.[1];
+  if (request.method === 'GET' && userId !== undefined) {
+    const rows = await run<Record<string, unknown>>(getUserStatement(selectList, decodeURIComponent(userId)));
     if (!rows[0]) throw new HttpError(404, 'entity.not_found');
     return send(response, 200, toUser(rows[0]));
   }
-  if (request.method === 'PATCH' && userMatch) return updateUser(decodeURIComponent(userMatch[1]), request, response);
+  if (request.method === 'PATCH' && userId !== undefined) return updateUser(decodeURIComponent(userId), request, response);
   if (url.pathname === '/api/users' && request.method === 'GET') return listUsers(url.searchParams, response);
   if (url.pathname === '/api/users' && request.method === 'POST') return createUser(request, response);
   if (url.pathname === '/api/logs' && request.method === 'GET') return listLogs(url.searchParams, response);

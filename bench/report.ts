@@ -1,7 +1,10 @@
 /** Markdown for the terminal and for bench/RESULTS.md (one section per data set size, and the Passwords section). */
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { type CpuFigures, formatCount, formatDuration, type MachineInfo, median } from './common.js';
+import { formatCount, formatDuration } from './lib/cli.js';
+import { median } from './lib/load.js';
+import type { CpuFigures, MachineInfo } from './lib/machine.js';
+import { required } from './lib/required.js';
 import type { PlanCheck } from './explain.js';
 import type { Target } from './scenarios.js';
 import type { SeedReport } from './seed.js';
@@ -303,9 +306,12 @@ export function passwordsSummary(report: PasswordReport): string[] {
   const slower = together.reads.median.p99 / readsAlone.reads.median.p99;
   const createsCpu = cpuMedians(report.createsAlone.cpu);
   const rawCpu = cpuMedians(report.raw.cpu);
+  const runRatios = report.createsAlone.creates.runs.map(
+    (run, index) => run.requestsPerSecond / required(report.raw.runs[index], `raw run ${index + 1}`).hashesPerSecond,
+  );
   return [
     `**Creates ÷ raw hash rate: ${fixed(report.ratio, 2)}**, the median of the runs' ratios (each run's creates measured right ` +
-      `after its raw hashes): ${report.createsAlone.creates.runs.map((run, index) => fixed(run.requestsPerSecond / report.raw.runs[index].hashesPerSecond, 2)).join(', ')}; ` +
+      `after its raw hashes): ${runRatios.map((ratio) => fixed(ratio, 2)).join(', ')}; ` +
       `target ≥ ${report.ratioTarget} on 2 cores ${met ? '✅' : '❌'}. The ratio of the medians: ${fixed(report.ratioOfMedians, 2)} ` +
       `(${fixed(report.createsAlone.creates.median.requestsPerSecond)} creates/s ÷ ${fixed(report.raw.median.hashesPerSecond)} hashes/s)`,
     `Point reads while ${String(report.options.createConnections)} connections create users: p50 ${fixed(together.reads.median.p50)} ms, ` +
@@ -363,8 +369,8 @@ embedded PostgreSQL, migrates, seeds the data set (bench/seed.ts) and measures.
 - Each scenario runs on Roster, then on raw, alternately, \`--runs\` times (autocannon, \`--duration\` seconds each, after a
   short warm-up); the table shows medians. Roster/raw is the ratio of requests per second: the VM is noisy (±25%
   between passes), so compare ratios, not absolute figures across sections.
-- The targets are issue 6's, set for 1,000,000 users and 10,000,000 log rows on this 2-core machine; smaller data sets
-  show them for reference.
+- The targets (each scenario's \`target\` in bench/scenarios.ts) are set for 1,000,000 users and 10,000,000 log rows on
+  this 2-core machine; smaller data sets show them for reference.
 `;
 
 const SECTION_PATTERN = /<!-- bench-section ([^>]*?) -->[\s\S]*?<!-- \/bench-section -->\n?/g;
@@ -385,10 +391,10 @@ function compareSections(a: string, b: string): number {
 export async function writeResultsSection(file: string, key: string, body: string): Promise<void> {
   const current = existsSync(file) ? await readFile(file, 'utf8') : PREAMBLE;
   const sections = new Map<string, string>();
-  for (const match of current.matchAll(SECTION_PATTERN)) sections.set(match[1], match[0].trimEnd());
+  for (const match of current.matchAll(SECTION_PATTERN)) sections.set(required(match[1], 'key of a bench-section'), match[0].trimEnd());
   const preamble = current.replace(SECTION_PATTERN, '').trimEnd();
   sections.set(key, [`<!-- bench-section ${key} -->`, body.trimEnd(), '', '<!-- /bench-section -->'].join('\n'));
-  const ordered = [...sections.keys()].sort(compareSections).map((name) => sections.get(name)!);
+  const ordered = [...sections.entries()].sort(([a], [b]) => compareSections(a, b)).map(([, text]) => text);
   await writeFile(file, `${preamble}\n\n${ordered.join('\n\n')}\n`);
 }
 

@@ -10,25 +10,12 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import {
-  BENCH_DIR,
-  Cleanups,
-  describeRun,
-  figures,
-  formatDuration,
-  loadTest,
-  log,
-  machineInfo,
-  numberOption,
-  parseBenchArgs,
-  openDatabase,
-  postgresInfo,
-  ROOT,
-  Service,
-  startRoster,
-  summarise,
-  writeResultJson,
-} from './common.js';
+import { formatDuration, log, numberOption, parseBenchArgs } from './lib/cli.js';
+import { openDatabase } from './lib/database.js';
+import { describeRun, figures, loadTest, summarise } from './lib/load.js';
+import { machineInfo, postgresInfo } from './lib/machine.js';
+import { BENCH_DIR, ROOT, writeResultJson } from './lib/paths.js';
+import { Cleanups, Service, startRoster } from './lib/processes.js';
 import { datasetLabel, explainScenarios, type PlanCheck } from './explain.js';
 import { type BenchReport, type MemoryFigures, type RunFigures, scenarioTable, type ScenarioResult, updateResultsFile } from './report.js';
 import { collectSamples, DEFAULT_LOG_KEY, type Samples } from './samples.js';
@@ -143,19 +130,17 @@ async function smokeTest(roster: Service, raw: Service, token: string, samples: 
     `/api/logs?userId=${samples.logUserIds[0]}`,
     `/api/logs?logKey=${encodeURIComponent(samples.logKey)}`,
   ];
+  const ask = async (service: Service, path: string): Promise<{ total: string | null; items: number }> => {
+    const response = await fetch(`${service.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    const body = await response.text();
+    if (response.status !== 200) throw new Error(`${service.name} answered ${response.status} to GET ${path}: ${body.slice(0, 300)}`);
+    return {
+      total: response.headers.get('total-number'),
+      items: Array.isArray(JSON.parse(body)) ? (JSON.parse(body) as unknown[]).length : 1,
+    };
+  };
   for (const path of paths) {
-    const answers = await Promise.all(
-      [roster, raw].map(async (service) => {
-        const response = await fetch(`${service.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
-        const body = await response.text();
-        if (response.status !== 200) throw new Error(`${service.name} answered ${response.status} to GET ${path}: ${body.slice(0, 300)}`);
-        return {
-          total: response.headers.get('total-number'),
-          items: Array.isArray(JSON.parse(body)) ? (JSON.parse(body) as unknown[]).length : 1,
-        };
-      }),
-    );
-    const [fromRoster, fromRaw] = answers;
+    const [fromRoster, fromRaw] = await Promise.all([ask(roster, path), ask(raw, path)]);
     if (fromRoster.total !== fromRaw.total || fromRoster.items !== fromRaw.items) {
       log(`warning: GET ${path}: Roster says ${fromRoster.items} items of ${fromRoster.total}, raw ${fromRaw.items} of ${fromRaw.total}`);
     }
@@ -208,7 +193,8 @@ async function main(): Promise<void> {
     const all = buildScenarios(samples, { connections: options.connections, pointConnections: options.pointConnections });
     const unknown = options.scenarios?.filter((name) => !all.some((scenario) => scenario.name === name)) ?? [];
     if (unknown.length > 0) throw new Error(`unknown scenarios: ${unknown.join(', ')}`);
-    const scenarios = options.scenarios ? all.filter((scenario) => options.scenarios!.includes(scenario.name)) : all;
+    const wanted = options.scenarios;
+    const scenarios = wanted ? all.filter((scenario) => wanted.includes(scenario.name)) : all;
     const perScenarioSeconds = 2 * (options.warmup + options.runs * options.duration);
     log(
       `${scenarios.length} scenarios × 2 servers × ${options.runs} runs × ${options.duration} s: about ${formatDuration(scenarios.length * perScenarioSeconds * 1000)}`,
@@ -219,26 +205,31 @@ async function main(): Promise<void> {
     for (const scenario of scenarios) {
       // A fresh token per scenario: a long run outlives a token's hour.
       const token = await newToken();
-      const services = [roster, raw];
+      const rosterRuns: RunFigures[] = [];
+      const rawRuns: RunFigures[] = [];
+      const services = [
+        { service: roster, runs: rosterRuns },
+        { service: raw, runs: rawRuns },
+      ];
       const load = (service: Service, duration: number) =>
         loadTest(service.baseUrl, { connections: scenario.connections, duration, token, requests: scenario.requests() });
-      if (options.warmup > 0) for (const service of services) await load(service, options.warmup);
-      const samplers = scenario.name === 'mixed' ? services.map((service) => new RssSampler(service.pid)) : [];
-      for (const sampler of samplers) await sampler.start();
-      const runs: Record<string, RunFigures[]> = { Roster: [], raw: [] };
+      if (options.warmup > 0) for (const { service } of services) await load(service, options.warmup);
+      const samplers = scenario.name === 'mixed' ? { roster: new RssSampler(roster.pid), raw: new RssSampler(raw.pid) } : undefined;
+      await samplers?.roster.start();
+      await samplers?.raw.start();
       for (let run = 0; run < options.runs; run += 1) {
-        for (const service of services) {
+        for (const { service, runs } of services) {
           const result = figures(await load(service, options.duration));
-          runs[service.name].push(result);
+          runs.push(result);
           log(`${scenario.name.padEnd(18)} ${service.name.padEnd(6)} run ${run + 1}/${options.runs}: ${describeRun(result)}`);
         }
       }
-      if (samplers.length > 0) {
-        memory.roster = await samplers[0].stop();
-        memory.raw = await samplers[1].stop();
+      if (samplers) {
+        memory.roster = await samplers.roster.stop();
+        memory.raw = await samplers.raw.stop();
       }
-      const roster_ = summarise(runs.Roster);
-      const raw_ = summarise(runs.raw);
+      const roster_ = summarise(rosterRuns);
+      const raw_ = summarise(rawRuns);
       results.push({
         name: scenario.name,
         title: scenario.title,

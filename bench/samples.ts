@@ -4,21 +4,22 @@
  */
 import type pg from 'pg';
 import { userIdSql } from './dataset.js';
+import { nonEmpty, required } from './lib/required.js';
 import { encodeCursor, SEARCH_COLUMNS } from './queries.js';
 import { SEEDED_BEFORE } from './seed.js';
 
 export interface Samples {
-  /** Existing users, spread over the table. */
-  userIds: string[];
+  /** Existing users, spread over the table (at least one). */
+  userIds: [string, ...string[]];
   /** Their display names (same order): the mixed load's PATCH writes the same name back, so data never drifts. */
   userNames: (string | null)[];
-  /** Their e-mail addresses with the letter case scrambled (the exact search is case-insensitive). */
-  emails: string[];
+  /** Their e-mail addresses with the letter case scrambled (the exact search is case-insensitive; at least one). */
+  emails: [string, ...string[]];
   /** `search=%term%` term: 4+ characters matching at most 1,000 users. */
   term: string;
   termMatches: number;
-  /** Users with log rows: half of them busy accounts (hundreds of rows), half ordinary ones. */
-  logUserIds: string[];
+  /** Users with log rows: half of them busy accounts (hundreds of rows), half ordinary ones (at least one). */
+  logUserIds: [string, ...string[]];
   logKey: string;
   logKeyRows: number;
   /** `cursor` of page 2000 (20 per page): the position of the last user of page 1999. */
@@ -42,7 +43,7 @@ async function countLike(client: pg.Client, term: string): Promise<number> {
     `SELECT count(*) AS total FROM (SELECT 1 FROM users WHERE ${condition} LIMIT ${MAX_TERM_MATCHES + 1}) AS matches`,
     [`%${term}%`],
   );
-  return Number(rows[0].total);
+  return Number(required(rows[0], 'row of the search count').total);
 }
 
 /**
@@ -55,7 +56,8 @@ async function chooseTerm(client: pg.Client, usernames: string[]): Promise<{ ter
   for (const username of usernames.slice(0, 12)) {
     const match = /([a-z]{4})_?(\d+)$/i.exec(username);
     if (!match) continue;
-    const [, letters, digits] = match;
+    const letters = required(match[1], `letters of ${username}`);
+    const digits = required(match[2], `digits of ${username}`);
     for (let used = 0; used <= digits.length; used += 1) {
       const term = `${letters.toLowerCase()}${digits.slice(0, used)}`;
       const matches = await countLike(client, term);
@@ -75,9 +77,15 @@ export async function collectSamples(client: pg.Client, users: number, logKey = 
     [SEEDED_BEFORE],
   );
   if (sampled.length === 0) throw new Error('the users table is empty: seed it first');
-  const userIds = sampled.map((row) => row.id);
+  const userIds = nonEmpty(
+    sampled.map((row) => row.id),
+    'sampled user',
+  );
   const userNames = sampled.map((row) => row.name);
-  const emails = sampled.flatMap((row) => (row.primary_email ? [scrambleCase(row.primary_email)] : []));
+  const emails = nonEmpty(
+    sampled.flatMap((row) => (row.primary_email ? [scrambleCase(row.primary_email)] : [])),
+    'sampled user with an e-mail address',
+  );
   const { term, matches } = await chooseTerm(
     client,
     sampled.flatMap((row) => (row.username ? [row.username] : [])),
@@ -87,13 +95,18 @@ export async function collectSamples(client: pg.Client, users: number, logKey = 
     `SELECT ${userIdSql('m')} AS id FROM generate_series(0, $1::bigint - 1, 100) AS m ORDER BY hashint8(m) LIMIT 100`,
     [users],
   );
-  const logUserIds = busy.flatMap((row, index) => [row.id, userIds[index % userIds.length]]);
+  const logUserIds = nonEmpty(
+    busy.flatMap((row, index) => [row.id, userIds[index % userIds.length] ?? userIds[0]]),
+    'user with log rows',
+  );
   const { rows: keyRows } = await client.query<{ total: string }>('SELECT count(*) AS total FROM logs WHERE key = $1', [logKey]);
   const { rows: position } = await client.query<{ id: string; ms: string }>(
     `SELECT id, floor(extract(epoch FROM created_at) * 1000)::bigint AS ms FROM users
       ORDER BY created_at DESC, id DESC OFFSET least($1::bigint, (SELECT count(*) FROM users) - 1) LIMIT 1`,
     [(DEEP_PAGE - 1) * PAGE_SIZE - 1],
   );
-  const deepCursor = encodeCursor({ createdAtMs: Number(position[0].ms), id: position[0].id });
-  return { userIds, userNames, emails, term, termMatches: matches, logUserIds, logKey, logKeyRows: Number(keyRows[0].total), deepCursor };
+  const deep = required(position[0], `user at page ${DEEP_PAGE}`);
+  const deepCursor = encodeCursor({ createdAtMs: Number(deep.ms), id: deep.id });
+  const logKeyRows = Number(required(keyRows[0], 'row of the log key count').total);
+  return { userIds, userNames, emails, term, termMatches: matches, logUserIds, logKey, logKeyRows, deepCursor };
 }

@@ -12,7 +12,9 @@
 import { hash as argon2Hash } from '@node-rs/argon2';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { formatCount, formatDuration, isMain, log, numberOption, ProgressBar, startEmbedded, migrate } from './common.js';
+import { formatCount, formatDuration, isMain, log, numberOption, ProgressBar } from './lib/cli.js';
+import { migrate, startEmbedded } from './lib/database.js';
+import { required } from './lib/required.js';
 import {
   APPLICATION_IDS,
   EMAIL_DOMAINS,
@@ -314,7 +316,7 @@ export async function refreshCounters(client: Client): Promise<string[]> {
         const exists = await client.query('SELECT to_regclass($1) IS NOT NULL AS present', [key]);
         if (!(exists.rows[0] as { present: boolean }).present) continue;
         const { rows } = await client.query<{ total: string }>(`SELECT count(*) AS total FROM ${key}`);
-        const total = rows[0].total;
+        const total = required(rows[0], `row of count(*) FROM ${key}`).total;
         if (slotColumn) {
           await client.query(`UPDATE ${name} SET ${countColumn} = 0 WHERE ${keyColumn} = $1`, [key]);
           await client.query(
@@ -336,8 +338,9 @@ export async function refreshCounters(client: Client): Promise<string[]> {
         continue;
       }
       const { rows } = await client.query<{ total: string }>(`SELECT count(*) AS total FROM ${target}`);
-      await client.query(`UPDATE ${name} SET ${countColumn} = $1`, [rows[0].total]);
-      done.push(`${name} = ${formatCount(Number(rows[0].total))}`);
+      const total = required(rows[0], `row of count(*) FROM ${target}`).total;
+      await client.query(`UPDATE ${name} SET ${countColumn} = $1`, [total]);
+      done.push(`${name} = ${formatCount(Number(total))}`);
     }
   }
   return done;
