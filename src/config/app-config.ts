@@ -15,96 +15,52 @@ const numberFromEnv = ({ value }: { value: unknown }): unknown => (value === und
 
 const DEFAULT_SHUTDOWN_DRAIN_MS = 1000;
 
-/** The environment variables Roster reads; names follow the runtime contract in design.md. */
-class EnvironmentVariables {
-  @IsOptional()
-  @Transform(numberFromEnv)
-  @IsInt({ message: 'must be an integer between 0 and 65535' })
-  @Min(0, { message: 'must be an integer between 0 and 65535' })
-  @Max(65535, { message: 'must be an integer between 0 and 65535' })
-  PORT?: number;
+function applyAll(...decorators: PropertyDecorator[]): PropertyDecorator {
+  return (target, key) => decorators.forEach((decorate) => decorate(target, key));
+}
 
+/** An optional integer variable within `[min, max]`; the message names the range (and `unit`). */
+function EnvInt({ min, max, unit }: { min: 0 | 1; max?: number; unit?: string }): PropertyDecorator {
+  const range = max !== undefined ? `an integer between ${min} and ${max}` : min === 0 ? 'an integer of 0 or more' : 'a positive integer';
+  const message = `must be ${range}${unit ? ` (${unit})` : ''}`;
+  return applyAll(
+    IsOptional(),
+    Transform(numberFromEnv),
+    IsInt({ message }),
+    Min(min, { message }),
+    ...(max === undefined ? [] : [Max(max, { message })]),
+  );
+}
+
+/** An optional variable that must match `pattern`. */
+function EnvMatching(pattern: RegExp, message: string): PropertyDecorator {
+  return applyAll(IsOptional(), Matches(pattern, { message }));
+}
+
+/**
+ * The environment variables Roster reads: each one's rule and default (what an unset or empty
+ * variable means), as README's configuration table lists them.
+ */
+class EnvironmentVariables {
+  @EnvInt({ min: 0, max: 65535 }) PORT = 3001;
   @IsOptional()
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, { message: 'must be an absolute http(s) URL' })
   ENDPOINT?: string;
-
-  @IsOptional()
-  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// or postgresql:// connection URL' })
-  DATABASE_URL?: string;
-
-  @IsOptional()
-  @IsString()
-  DATA_DIR?: string;
-
-  @IsOptional()
-  @IsString()
-  @Matches(/^\S+$/, { message: 'must be a non-empty resource indicator without spaces' })
-  MANAGEMENT_API_RESOURCE?: string;
-
-  @IsOptional()
-  @Transform(booleanFromEnv)
-  @IsBoolean({ message: 'must be true or false' })
-  USERNAME_CASE_SENSITIVE?: boolean;
-
-  @IsOptional()
-  @Matches(/^[\w.~-]{1,64}$/, { message: 'must be 1 to 64 characters of A-Z, a-z, 0-9, _, ., ~ and -' })
-  BOOTSTRAP_CLIENT_ID?: string;
-
-  @IsOptional()
-  @Matches(/^[\x21-\x7e]{16,256}$/, { message: 'must be 16 to 256 printable ASCII characters without spaces' })
-  BOOTSTRAP_CLIENT_SECRET?: string;
-
-  @IsOptional()
-  @Transform(numberFromEnv)
-  @IsInt({ message: 'must be a positive integer' })
-  @Min(1, { message: 'must be a positive integer' })
-  PASSWORD_VERIFY_MAX_ATTEMPTS?: number;
-
-  @IsOptional()
-  @Transform(numberFromEnv)
-  @IsInt({ message: 'must be a positive integer' })
-  @Min(1, { message: 'must be a positive integer' })
-  PASSWORD_VERIFY_WINDOW_SECONDS?: number;
-
-  @IsOptional()
-  @Transform(numberFromEnv)
-  @IsInt({ message: 'must be a positive integer' })
-  @Min(1, { message: 'must be a positive integer' })
-  TOKEN_MAX_ATTEMPTS?: number;
-
-  @IsOptional()
-  @Transform(numberFromEnv)
-  @IsInt({ message: 'must be a positive integer' })
-  @Min(1, { message: 'must be a positive integer' })
-  TOKEN_WINDOW_SECONDS?: number;
-
-  @IsOptional()
-  @Transform(numberFromEnv)
-  @IsInt({ message: 'must be a positive integer (seconds)' })
-  @Min(1, { message: 'must be a positive integer (seconds)' })
-  SHUTDOWN_GRACE_SECONDS?: number;
-
-  @IsOptional()
-  @Transform(numberFromEnv)
-  @IsInt({ message: 'must be an integer of 0 or more (milliseconds)' })
-  @Min(0, { message: 'must be an integer of 0 or more (milliseconds)' })
-  SHUTDOWN_DRAIN_MS?: number;
-
-  @IsOptional()
-  @Transform(numberFromEnv)
-  @IsInt({ message: 'must be a positive integer (milliseconds)' })
-  @Min(1, { message: 'must be a positive integer (milliseconds)' })
-  STATEMENT_TIMEOUT_MS?: number;
-
-  @IsOptional()
-  @Transform(numberFromEnv)
-  @IsInt({ message: 'must be a positive integer' })
-  @Min(1, { message: 'must be a positive integer' })
-  HASH_CONCURRENCY?: number;
-
-  @IsOptional()
-  @Matches(/^(fatal|error|warn|log|debug|verbose)$/, { message: 'must be one of fatal, error, warn, log, debug, verbose' })
-  LOG_LEVEL?: string;
+  @EnvMatching(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// or postgresql:// connection URL') DATABASE_URL?: string;
+  @IsOptional() @IsString() DATA_DIR = './data';
+  @EnvMatching(/^\S+$/, 'must be a non-empty resource indicator without spaces') MANAGEMENT_API_RESOURCE = 'https://default.logto.app/api';
+  @IsOptional() @Transform(booleanFromEnv) @IsBoolean({ message: 'must be true or false' }) USERNAME_CASE_SENSITIVE = true;
+  @EnvMatching(/^[\w.~-]{1,64}$/, 'must be 1 to 64 characters of A-Z, a-z, 0-9, _, ., ~ and -') BOOTSTRAP_CLIENT_ID?: string;
+  @EnvMatching(/^[\x21-\x7e]{16,256}$/, 'must be 16 to 256 printable ASCII characters without spaces') BOOTSTRAP_CLIENT_SECRET?: string;
+  @EnvInt({ min: 1 }) PASSWORD_VERIFY_MAX_ATTEMPTS = 10;
+  @EnvInt({ min: 1 }) PASSWORD_VERIFY_WINDOW_SECONDS = 300;
+  @EnvInt({ min: 1 }) TOKEN_MAX_ATTEMPTS = 20;
+  @EnvInt({ min: 1 }) TOKEN_WINDOW_SECONDS = 300;
+  @EnvInt({ min: 1, unit: 'seconds' }) SHUTDOWN_GRACE_SECONDS = 10;
+  @EnvInt({ min: 0, unit: 'milliseconds' }) SHUTDOWN_DRAIN_MS?: number;
+  @EnvInt({ min: 1, unit: 'milliseconds' }) STATEMENT_TIMEOUT_MS = 5000;
+  @EnvInt({ min: 1 }) HASH_CONCURRENCY = DEFAULT_HASH_CONCURRENCY;
+  @EnvMatching(/^(fatal|error|warn|log|debug|verbose)$/, 'must be one of fatal, error, warn, log, debug, verbose') LOG_LEVEL = 'log';
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose';
@@ -163,14 +119,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if ((parsed.BOOTSTRAP_CLIENT_ID === undefined) !== (parsed.BOOTSTRAP_CLIENT_SECRET === undefined)) {
     problems.push('BOOTSTRAP_CLIENT_ID and BOOTSTRAP_CLIENT_SECRET: set both or neither');
   }
-  const graceSeconds = parsed.SHUTDOWN_GRACE_SECONDS ?? 10;
+  const graceSeconds = parsed.SHUTDOWN_GRACE_SECONDS;
   const graceMs = graceSeconds * 1000;
   // The drain is part of the grace period; a drain that fills it would end every stop with exit code 1.
   if (parsed.SHUTDOWN_DRAIN_MS !== undefined && Number.isInteger(parsed.SHUTDOWN_DRAIN_MS) && parsed.SHUTDOWN_DRAIN_MS >= graceMs) {
     problems.push(`SHUTDOWN_DRAIN_MS=${parsed.SHUTDOWN_DRAIN_MS}: must be less than SHUTDOWN_GRACE_SECONDS (${graceMs} ms)`);
   }
   if (problems.length > 0) throw new ConfigValidationError(problems);
-  const port = parsed.PORT ?? 3001;
+  const port = parsed.PORT;
   const endpoint = (parsed.ENDPOINT ?? `http://localhost:${port}`).replace(/\/+$/, '');
   return {
     port,
@@ -181,17 +137,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         ? { id: parsed.BOOTSTRAP_CLIENT_ID, secret: parsed.BOOTSTRAP_CLIENT_SECRET }
         : undefined,
     databaseUrl: parsed.DATABASE_URL,
-    dataDir: resolve(parsed.DATA_DIR ?? './data'),
-    managementApiResource: parsed.MANAGEMENT_API_RESOURCE ?? 'https://default.logto.app/api',
-    usernameCaseSensitive: parsed.USERNAME_CASE_SENSITIVE ?? true,
-    passwordVerifyLimit: { limit: parsed.PASSWORD_VERIFY_MAX_ATTEMPTS ?? 10, windowSeconds: parsed.PASSWORD_VERIFY_WINDOW_SECONDS ?? 300 },
-    tokenLimit: { limit: parsed.TOKEN_MAX_ATTEMPTS ?? 20, windowSeconds: parsed.TOKEN_WINDOW_SECONDS ?? 300 },
-    statementTimeoutMs: parsed.STATEMENT_TIMEOUT_MS ?? 5000,
-    hashConcurrency: parsed.HASH_CONCURRENCY ?? DEFAULT_HASH_CONCURRENCY,
+    dataDir: resolve(parsed.DATA_DIR),
+    managementApiResource: parsed.MANAGEMENT_API_RESOURCE,
+    usernameCaseSensitive: parsed.USERNAME_CASE_SENSITIVE,
+    passwordVerifyLimit: { limit: parsed.PASSWORD_VERIFY_MAX_ATTEMPTS, windowSeconds: parsed.PASSWORD_VERIFY_WINDOW_SECONDS },
+    tokenLimit: { limit: parsed.TOKEN_MAX_ATTEMPTS, windowSeconds: parsed.TOKEN_WINDOW_SECONDS },
+    statementTimeoutMs: parsed.STATEMENT_TIMEOUT_MS,
+    hashConcurrency: parsed.HASH_CONCURRENCY,
     shutdownGraceSeconds: graceSeconds,
     // Unset: 1 s, but never more than half the grace period, so a short grace stays valid.
     shutdownDrainMs: parsed.SHUTDOWN_DRAIN_MS ?? Math.min(DEFAULT_SHUTDOWN_DRAIN_MS, graceMs / 2),
-    logLevel: (parsed.LOG_LEVEL as LogLevel | undefined) ?? 'log',
+    logLevel: parsed.LOG_LEVEL as LogLevel,
   };
 }
 
