@@ -4,19 +4,14 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { ClsService } from 'nestjs-cls';
 import { AppModule } from './app.module.js';
 import { setHashConcurrency } from './common/cpu-bound.js';
-import {
-  answerClientError,
-  answerFrameworkError,
-  generateRequestId,
-  registerBodyParsers,
-  registerRequestHooks,
-} from './common/http/fastify-setup.js';
+import { answerClientError, answerFrameworkError } from './common/http/framework-errors.js';
+import { generateRequestId, registerBodyParsers, registerRequestHooks } from './common/http/request-hooks.js';
 import { BODY_LIMIT_BYTES } from './common/http/http-limits.js';
 import { registerShutdownHooks, ShutdownState } from './common/http/shutdown.js';
 import type { AppConfig } from './config/app-config.js';
 import { setupSwagger } from './openapi.js';
 
-/** Builds the whole HTTP application; shared by `main.ts` and tooling so both serve the same thing. */
+/** Builds the whole HTTP application on Fastify, ready to listen (`main.ts` starts it). */
 export async function createApp(config: AppConfig, databaseUrl: string, logger: LoggerService): Promise<NestFastifyApplication> {
   setHashConcurrency(config.hashConcurrency);
   const adapter = new FastifyAdapter({

@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ClsModule } from 'nestjs-cls';
 import { AuthModule } from './auth/auth.module.js';
-import { AllExceptionsFilter } from './common/http/exception.filter.js';
+import { AllExceptionsFilter } from './common/http/all-exceptions.filter.js';
 import { RequestValidationPipe } from './common/http/validation.pipe.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';

@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import { Logger, NotFoundException } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { RequestError } from '../errors/request-error.js';
-import { toErrorResponse } from './exception.filter.js';
+import { toErrorResponse } from './error-mapping.js';
 import { MalformedJsonError } from './json-body.js';
 
 function databaseError(driverError: Record<string, string>): QueryFailedError {

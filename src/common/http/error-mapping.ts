@@ -1,5 +1,4 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { HttpException, Logger } from '@nestjs/common';
 import pg from 'pg';
 import { QueryFailedError } from 'typeorm';
 import { RequestError } from '../errors/request-error.js';
@@ -118,13 +117,4 @@ export function toErrorResponse(exception: unknown): ErrorResponse {
   }
   logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
   return { status: 500, body: { message: 'Internal server error.' } };
-}
-
-/** Errors raised inside Nest (guards, pipes, handlers). Fastify's own errors use `toErrorResponse` directly. */
-@Catch()
-export class AllExceptionsFilter implements ExceptionFilter {
-  catch(exception: unknown, host: ArgumentsHost): void {
-    const { status, body, headers = {} } = toErrorResponse(exception);
-    void host.switchToHttp().getResponse<FastifyReply>().headers(headers).status(status).send(body);
-  }
 }

@@ -1,8 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Duplex } from 'node:stream';
-import { RequestError } from '../errors/request-error.js';
-import { toErrorResponse } from './exception.filter.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { customAlphabet } from 'nanoid';
 import type { ClsService } from 'nestjs-cls';
 import type { RequestContextStore } from '../request-context.js';
@@ -36,35 +33,10 @@ export function registerBodyParsers(fastify: FastifyInstance): void {
   fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, textParser(parseFormBody));
 }
 
-function setStandardHeaders(request: FastifyRequest, reply: FastifyReply): void {
+/** Headers on every answer, errors included: the request id, no sniffing, no caching of API data. */
+export function setStandardHeaders(request: FastifyRequest, reply: FastifyReply): void {
   void reply.header('Logto-Core-Request-Id', request.id).header('X-Content-Type-Options', 'nosniff');
   if (!request.url.startsWith('/api/docs')) void reply.header('Cache-Control', 'no-store');
-}
-
-/**
- * Fastify's router rejects some URLs (bad percent-encoding, over-long parameters) before any hook
- * or Nest filter runs; this answers them like every other error.
- */
-export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  setStandardHeaders(request, reply);
-  const { status, body } = toErrorResponse(error);
-  void reply.status(status).send(body);
-}
-
-/**
- * Requests Node's HTTP parser rejects (bytes that are not HTTP, a request line or headers over
- * 16 KB) never reach Fastify's routing; they still get a Logto-style body.
- */
-export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
-  if (!socket.writable) return;
-  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-  const failure = new RequestError(tooLarge ? 'request.header_fields_too_large' : 'request.bad_request');
-  const body = JSON.stringify(failure.toBody());
-  socket.end(
-    `HTTP/1.1 ${failure.status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
-      `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
-  );
 }
 
 /**
