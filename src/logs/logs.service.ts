@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { customAlphabet } from 'nanoid';
 import { ClsService } from 'nestjs-cls';
 import { RequestError } from '../common/errors/request-error.js';
+import { generateStandardId } from '../common/ids.js';
 import type { Pagination } from '../common/http/pagination.js';
 import type { RequestContextStore } from '../common/request-context.js';
 import type { Log } from './log.entity.js';
@@ -9,9 +9,6 @@ import type { LogKey } from './log-keys.js';
 import { maskSecrets } from './log-masking.js';
 import type { AuditRow } from './audit-row.js';
 import { type LogFilter, LogsRepository } from './logs.repository.js';
-
-/** Logto's log ids: 21 characters of `[0-9a-z]`. */
-const generateLogId = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 21);
 
 /** As in Logto's capped log counts: beyond this the total reads 10001 and says it is capped. */
 export const LOG_COUNT_CAP = 10_000;
@@ -68,7 +65,7 @@ export class LogsService {
       ...(event.params === undefined ? {} : { params: maskSecrets(event.params) }),
       ...(event.error === undefined ? {} : { error: event.error }),
     };
-    return { id: generateLogId(), key, payload };
+    return { id: generateStandardId(21), key, payload };
   }
 
   /**

@@ -1,8 +1,8 @@
 import { Transactional } from '@nestjs-cls/transactional';
 import { Inject, Injectable } from '@nestjs/common';
-import { customAlphabet } from 'nanoid';
 import { type AppConfig, APP_CONFIG } from '../config/app-config.js';
 import { RequestError } from '../common/errors/request-error.js';
+import { generateStandardId } from '../common/ids.js';
 import { RateLimiterService } from '../rate-limit/rate-limiter.service.js';
 import { parseSearch, buildSearchCondition } from '../common/search/search.js';
 import type { CreateUserDto } from './dto/create-user.dto.js';
@@ -19,8 +19,6 @@ import type { User } from './user.entity.js';
 import { UserIdentitiesRepository } from './user-identities.repository.js';
 import { type PageQuery, UsersRepository, type UserValues } from './users.repository.js';
 
-/** Logto's user ids: 12 characters of `[0-9a-z]` from a cryptographic source. */
-const generateUserId = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 12);
 const ID_ATTEMPTS = 5;
 const PASSWORD_VERIFY_BUCKET = 'password-verify';
 
@@ -145,7 +143,7 @@ export class UsersService {
       throw error;
     }
     for (let attempt = 0; attempt < ID_ATTEMPTS; attempt += 1) {
-      const id = generateUserId();
+      const id = generateStandardId(12);
       const audit = this.logs.buildAuditRow('ManagementApi.User.Create', { userId: id, params: input });
       const user = await this.users.insertUnlessTaken({ ...values, id }, audit);
       if (user) return user;

@@ -2,8 +2,9 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { ExpiringCache } from '../../common/expiring-cache.js';
+import { generateStandardId } from '../../common/ids.js';
 import { Application } from './application.entity.js';
-import { generateApplicationId, generateClientSecret, hashClientSecret, verifyAgainstDecoy, verifyClientSecret } from './client-secret.js';
+import { generateClientSecret, hashClientSecret, verifyAgainstDecoy, verifyClientSecret } from './client-secret.js';
 import { isScope, type Scope } from '../../common/auth/scopes.js';
 
 /** An application as the CLI shows it: never the secret or its hash. */
@@ -48,7 +49,7 @@ export class ApplicationsService {
     const unknown = scopes.filter((scope) => !isScope(scope));
     if (unknown.length > 0) throw new UnknownScopeError(`Unknown scope(s): ${unknown.join(', ')}`);
     const secret = generateClientSecret();
-    const id = generateApplicationId();
+    const id = generateStandardId(21);
     await this.applications.insert({ id, name, secretHash: await hashClientSecret(secret), scopes: [...new Set(scopes)] });
     return { ...toSummary(await this.applications.findOneByOrFail({ id })), secret };
   }

@@ -1,10 +1,9 @@
-import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt } from 'node:crypto';
 import { customAlphabet } from 'nanoid';
+import { equalsInConstantTime } from '../../common/constant-time.js';
 import { runCpuBound } from '../../common/cpu-bound.js';
 
 const ALPHANUMERIC = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-/** Application ids look like Logto's: 21 characters of `[0-9a-z]`. */
-export const generateApplicationId = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 21);
 /** 32 alphanumeric characters: about 190 bits. */
 export const generateClientSecret = customAlphabet(ALPHANUMERIC, 32);
 
@@ -36,7 +35,7 @@ export async function verifyClientSecret(secret: string, stored: string): Promis
   if (scheme !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
   const actual = await derive(secret, Buffer.from(salt, 'base64url'), { N: Number(n), r: Number(r), p: Number(p) });
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
+  return equalsInConstantTime(actual, expected);
 }
 
 let decoyHash: Promise<string> | undefined;

@@ -2,9 +2,9 @@ import { Transactional, TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
-import { customAlphabet } from 'nanoid';
 import { RequestError } from '../../common/errors/request-error.js';
 import { ExpiringCache } from '../../common/expiring-cache.js';
+import { generateStandardId } from '../../common/ids.js';
 import { SigningKey } from './signing-key.entity.js';
 
 /** Access tokens live one hour, as Logto's Management API tokens do; keys outlive what they signed. */
@@ -19,7 +19,6 @@ export interface ActiveSigningKey {
   privateKey: VerificationKey;
 }
 
-const generateKeyId = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 21);
 /** Any constant shared by all replicas, so only one creates or rotates a key at a time. */
 const KEY_LOCK = 7_370_202_612;
 /** Another replica may rotate; a signer picks up the new key within this time. */
@@ -53,7 +52,7 @@ export class SigningKeysService {
 
   private async insertNewKey(): Promise<string> {
     const { privateKey, publicKey } = await generateKeyPair(SIGNING_ALGORITHM, { extractable: true });
-    const id = generateKeyId();
+    const id = generateStandardId(21);
     const publicJwk = { ...(await exportJWK(publicKey)), kid: id, alg: SIGNING_ALGORITHM, use: 'sig' };
     await this.keys.insert({ id, algorithm: SIGNING_ALGORITHM, privateJwk: await exportJWK(privateKey), publicJwk });
     return id;

@@ -10,7 +10,7 @@ import {
 } from '../../../test/support/password-vectors.js';
 import { parseLegacyDigest, verifyLegacyDigest } from './legacy-digest.js';
 
-/** `Legacy` expressions (spec §10.3): parsing at import, and recomputing them at verification. */
+/** `Legacy` expressions (README, "Passwords"): parsing at import, and recomputing them at verification. */
 
 /** The RequestError `action` throws; fails the test if it throws nothing or something else. */
 function caught(action: () => unknown): RequestError {

@@ -1,4 +1,5 @@
-import { createHash, getHashes, pbkdf2, scrypt, createCipheriv, timingSafeEqual } from 'node:crypto';
+import { createHash, getHashes, pbkdf2, scrypt, createCipheriv } from 'node:crypto';
+import { equalsInConstantTime } from '../../common/constant-time.js';
 import { RequestError } from '../../common/errors/request-error.js';
 import { COST_BOUNDS } from './cost-bounds.js';
 import { invalidDigest } from './digest-errors.js';
@@ -51,7 +52,7 @@ function parseExpression(text: string): [string, string[], string] {
 }
 
 /**
- * Parses and checks a `Legacy` digest, `[algorithm, args, expectedHash]` as JSON (spec §10.3), so that
+ * Parses and checks a `Legacy` digest, `[algorithm, args, expectedHash]` as JSON (README, "Passwords"), so that
  * verifying it later cannot fail for its shape or cost: a generic Node digest with `@` placeholders,
  * `pbkdf2` (`[salt, iterations, keylen, digest, "@"]`) or `firebase-scrypt`
  * (`[salt, signerKey, saltSeparator, rounds, memCost, "@"]`).
@@ -110,12 +111,6 @@ async function firebaseScrypt(password: string, digest: Extract<LegacyDigest, { 
   return Buffer.concat([cipher.update(digest.signerKey), cipher.final()]).toString('base64');
 }
 
-function sameText(actual: string, expected: string): boolean {
-  const a = Buffer.from(actual);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 /** Recomputes a legacy digest (PBKDF2 and scrypt on libuv's thread pool); any failure is "no match". */
 export async function verifyLegacyDigest(password: string, text: string): Promise<boolean> {
   try {
@@ -123,12 +118,12 @@ export async function verifyLegacyDigest(password: string, text: string): Promis
     switch (digest.kind) {
       case 'digest': {
         const input = digest.args.map((arg) => (arg === PLACEHOLDER ? password : arg)).join('');
-        return sameText(createHash(digest.algorithm).update(input, 'utf8').digest('hex'), digest.expected);
+        return equalsInConstantTime(createHash(digest.algorithm).update(input, 'utf8').digest('hex'), digest.expected);
       }
       case 'pbkdf2':
-        return sameText((await derivePbkdf2(password, digest)).toString('hex'), digest.expected);
+        return equalsInConstantTime((await derivePbkdf2(password, digest)).toString('hex'), digest.expected);
       case 'firebase-scrypt':
-        return sameText(await firebaseScrypt(password, digest), digest.expected);
+        return equalsInConstantTime(await firebaseScrypt(password, digest), digest.expected);
     }
   } catch {
     return false;

@@ -1,6 +1,7 @@
 import { verify as verifyArgon2 } from '@node-rs/argon2';
 import { verify as verifyBcrypt } from '@node-rs/bcrypt';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { equalsInConstantTime } from '../../common/constant-time.js';
 import { runCpuBound } from '../../common/cpu-bound.js';
 import type { PasswordAlgorithm } from '../user.entity.js';
 import { verifyLegacyDigest } from './legacy-digest.js';
@@ -9,12 +10,6 @@ import { hashPassword } from './password-hashing.js';
 /** Unsalted hashes whose check takes microseconds: a failure there must be padded out. */
 const FAST_ALGORITHMS = new Set<PasswordAlgorithm>(['MD5', 'SHA1', 'SHA256', 'Legacy']);
 const NODE_HASH_NAMES: Partial<Record<PasswordAlgorithm, string>> = { MD5: 'md5', SHA1: 'sha1', SHA256: 'sha256' };
-
-function sameHex(actual: string, expected: string): boolean {
-  const a = Buffer.from(actual);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /**
  * Checks a password against a stored digest. Argon2 and bcrypt run on libuv's thread pool (native
@@ -33,7 +28,7 @@ export async function verifyPasswordDigest(password: string, algorithm: Password
       case 'MD5':
       case 'SHA1':
       case 'SHA256':
-        return sameHex(createHash(NODE_HASH_NAMES[algorithm]!).update(password, 'utf8').digest('hex'), digest);
+        return equalsInConstantTime(createHash(NODE_HASH_NAMES[algorithm]!).update(password, 'utf8').digest('hex'), digest);
       case 'Legacy':
         return await runCpuBound(() => verifyLegacyDigest(password, digest));
     }
