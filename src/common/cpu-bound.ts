@@ -2,12 +2,10 @@ import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
 
 /**
- * The default number of hashes that may run at once: one per core, plus one, but at most one less
- * than libuv's thread pool. Password and secret hashing (Argon2, bcrypt, PBKDF2, scrypt) runs on
- * libuv's thread pool, off the event loop, but it still needs CPU: with the pool's four threads hashing on a two-core machine the event loop gets a
- * fifth of the CPU and every other request waits. With one job per core, the cores idled about a
- * tenth of the time between one hash ending and the event loop starting the next (bench/RESULTS.md,
- * Passwords); the extra job covers that gap.
+ * The default number of hashes that may run at once: one per core plus one, but at most one less
+ * than libuv's thread pool. Hashes run on that pool, off the event loop, yet still take CPU: four at
+ * once on two cores left the event loop a fifth of it. With one per core the cores idled about a
+ * tenth of the time between hashes (bench/RESULTS.md, Passwords); the extra one covers that gap.
  */
 export const DEFAULT_HASH_CONCURRENCY = Math.max(1, Math.min(availableParallelism() + 1, threadPoolSize() - 1));
 

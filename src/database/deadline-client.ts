@@ -6,22 +6,11 @@ export const QUERY_READ_TIMEOUT = 'Query read timeout';
 type AnyQuery = (...args: unknown[]) => unknown;
 
 /**
- * The pool's client class (pg-pool's `Client` option).
- *
- * pg's `query_timeout` fails a query the server never answers (a hung or partitioned database,
- * where the server's own `statement_timeout` cannot fire), but it leaves that query pending on the
- * connection. Two things then go wrong:
- * - the ROLLBACK that TypeORM sends next queues behind the dead query, and waits a second full
- *   timeout before the request can answer;
- * - TypeORM gives the client back to the pool without an error, so pg-pool keeps it, and the next
- *   request borrows a connection whose server session may still be in the timed-out transaction.
- *
- * So on the first read timeout the client is ended at once. With a query still active, pg destroys
- * the socket instead of waiting for the server; queries queued behind fail immediately ("Client was
- * closed"), and pg-pool discards a client that is ending when it is released instead of pooling it.
- *
- * Only promise-style queries are watched: that is how TypeORM queries. `pool.query()` (callback
- * style, used by `queryPrepared`) already releases its client with the error, which discards it.
+ * The pool's client class: on its first `query_timeout` (a server that answers nothing) it ends
+ * itself, so the dead query cannot hold the ROLLBACK behind it and pg-pool discards the client
+ * instead of lending out a session that may still be in the timed-out transaction (F6 in
+ * docs/reliability.md). Only promise-style queries (TypeORM's) are watched: `pool.query()` already
+ * discards a client that failed.
  */
 export class DeadlineClient extends pg.Client {
   constructor(config?: string | pg.ClientConfig) {

@@ -41,22 +41,12 @@ function afterAPollPhase(): Promise<void> {
 }
 
 /**
- * Stops accepting connections, then closes every open connection as soon as it is idle, without
- * dropping a request that was sent in full but not read yet. Returns the function that stops the
- * closing of idle connections (call it once the server has closed).
- *
- * `http.Server#close()` cannot be used for the first step: since Node 19 it also destroys, at once,
- * every connection between two requests, and that includes a keep-alive connection whose next
- * request already sits unread in the socket buffer (it arrived after the last poll phase). That
- * client gets ECONNRESET for a request it sent in full. `net.Server#close()` only closes the
- * listening socket. Then, once every connection has had a poll phase to read what is buffered (a
- * request being read or answered is not idle, and it is routed before Fastify starts closing and
- * answering 503), idle connections are closed, and again after each later poll phase: answers
- * under shutdown end their own connections (`Connection: close`), but a keep-alive connection that
- * stays idle would hold the close until its keep-alive timeout.
- *
- * Connections still in the kernel's accept queue when the listening socket closes are reset by the
- * kernel; only the drain delay before this call avoids that, by accepting them first.
+ * Stops accepting, then closes each connection once it is idle, without dropping a request that was
+ * sent in full but not read yet (F3 and F4 in docs/reliability.md). `http.Server#close()` cannot do
+ * the first step: it also destroys idle keep-alive connections at once, including one whose next
+ * request sits unread in its socket buffer. So only the listening socket closes; idle connections
+ * are closed after a poll phase has read what is buffered, and again after each later one.
+ * Returns the function that stops that closing (call it once the server has closed).
  */
 export async function stopAccepting(server: http.Server): Promise<() => void> {
   net.Server.prototype.close.call(server);
