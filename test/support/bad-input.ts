@@ -96,6 +96,7 @@ export async function databaseSnapshot(server: TestServer): Promise<DatabaseSnap
       (SELECT count(*) FROM logs l WHERE ${AUDITED_LOG_ROWS})::text AS logs_count,
       (SELECT md5(coalesce(string_agg(l::text, '|' ORDER BY l.id), '')) FROM logs l WHERE ${AUDITED_LOG_ROWS}) AS logs_md5
   `);
+  if (!row) throw new Error('the snapshot query returned no row');
   return row;
 }
 
