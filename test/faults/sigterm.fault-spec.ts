@@ -27,6 +27,7 @@ import {
   waitFor,
   withDatabase,
 } from './support.js';
+import { at } from '../support/at.js';
 
 const GRACE_SECONDS = 5;
 const DRAIN_MS = 1000;
@@ -249,7 +250,12 @@ describe('SIGTERM', () => {
         `/api/users?search.username=${usernames[index]}&mode.username=exact`,
         { token: token2 },
       );
-      expect({ index, status: found.status, ids: found.body?.map((user) => user.id), auditRows: creates.get(usernames[index]) }).toEqual({
+      expect({
+        index,
+        status: found.status,
+        ids: found.body?.map((user) => user.id),
+        auditRows: creates.get(at(usernames, index)),
+      }).toEqual({
         index,
         status: 200,
         ids: reply.status === 200 ? [reply.body!.id] : [],
@@ -339,7 +345,7 @@ describe('SIGTERM', () => {
           const { rows } = await locker.query<{ waiting: string }>(
             `SELECT count(*) AS waiting FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'`,
           );
-          return Number(rows[0].waiting) > 0 ? true : undefined;
+          return Number(rows[0]?.waiting) > 0 ? true : undefined;
         },
         10_000,
         20,
