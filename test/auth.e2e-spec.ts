@@ -406,7 +406,7 @@ describe('authentication (applications, /oidc/token, the bearer guard)', () => {
       expectAuthError(lower, 401, 'auth.authorization_token_type_not_supported', { supportedTypes: ['Bearer'] });
     });
 
-    it('accepts an audience array that contains the Management API (spec §9.3: aud contains the indicator)', async () => {
+    it('accepts an audience array that contains the Management API (aud contains the resource indicator)', async () => {
       const token = await signWithServerKey(validClaims({ aud: ['https://other.example.com/api', MANAGEMENT_API_RESOURCE] }));
       expect((await withToken(token, 'GET', '/api/users')).status).toBe(200);
     });

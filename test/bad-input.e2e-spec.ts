@@ -7,13 +7,13 @@ import { ERROR_MESSAGES, type ErrorBody, type User } from './support/wire.js';
 import { at } from './support/at.js';
 
 /**
- * Explicit bad-input cases (issue 7, "Bad input"), next to the fuzzing in fuzz.e2e-spec.ts. Cases
+ * Explicit bad-input cases ("Bad input" in docs/reliability.md), next to the fuzzing in fuzz.e2e-spec.ts. Cases
  * already covered elsewhere are not repeated: bodies over 1 MB, NUL and lone surrogates in bodies,
  * prototype keys (http-platform.e2e-spec.ts); a 129-character username on create, page/page_size
  * 0, -1, 1.5, 1e20, abc on /api/users and SQL-looking search values (users-crud, users-search).
  */
 
-/** The `customData` limit: the object itself is level 1 (spec differences table, "Request body limits"). */
+/** The `customData` limit: the object itself is level 1 (README, Compatibility: "`customData` nesting"). */
 const MAX_CUSTOM_DATA_LEVELS = 32;
 
 /** `levels` nested objects (or arrays inside one object), the innermost holding a leaf value. */

@@ -1,7 +1,7 @@
 /**
  * Property-based fuzzing of every operation in the server's own OpenAPI document (/api/swagger.json):
- * path parameters, query parameters and request bodies (spec §1, §8 and the "Request body limits",
- * "NUL characters" rows of the differences table).
+ * path parameters, query parameters and request bodies (README: "Errors", and the "Body over 1 MB",
+ * "NUL characters" and "`customData` nesting" rows of the Compatibility table).
  *
  * For every generated request: no 5xx; a 4xx carries Logto's error body (`{ code, data?, details?,
  * message }`, or `{ message }` for malformed JSON; the token endpoint's OAuth body on /oidc); and a

@@ -7,7 +7,7 @@ import { uniqueName } from './support/factories.js';
 import { waitFor } from './support/poll.js';
 import { at } from './support/at.js';
 
-/** The limit the spec sets for request bodies: 1 MB of JSON (1,048,576 bytes), 413 beyond. */
+/** Roster's request body limit: 1 MB of JSON (1,048,576 bytes), 413 beyond (README, Compatibility: "Body over 1 MB"). */
 const BODY_LIMIT_BYTES = 1024 * 1024;
 const REQUEST_ID_PATTERN = /^[0-9A-Za-z]{16}$/;
 

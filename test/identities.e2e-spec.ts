@@ -7,7 +7,7 @@ import { startTestServer, type TestServer } from './support/test-server.js';
 import { type ErrorBody, expectedNewUser, type User, USER_KEYS } from './support/wire.js';
 import { at } from './support/at.js';
 
-/** A linked social account as the API shows it (spec §5.1): `details` only when it was given. */
+/** A linked social account as the API shows it: `details` only when it was given. */
 interface LinkedIdentity {
   userId: string;
   details?: Record<string, unknown>;
@@ -135,7 +135,7 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
       expect(Object.keys(identities[target] ?? {})).toEqual(['userId']);
     });
 
-    it('answers 201 for a second target and keeps the first (§14.24)', async () => {
+    it('answers 201 for a second target and keeps the first', async () => {
       const user = await createUser();
       const [github, google] = [uniqueName('github'), uniqueName('google')];
       const first = { userId: uniqueName('gh'), details: { id: 1 } };

@@ -9,7 +9,7 @@ import { linkPages, parseLinks, type QueryPairs, toQueryString, totals } from '.
 import { at } from './support/at.js';
 
 /**
- * The audit trail (spec §4, §11 and the "Audit trail" row of the differences table): one log row per
+ * The audit trail (README "Audit log" and the "Audit trail" row of its Compatibility table): one log row per
  * Management API mutation, written in the mutation's own transaction; token issuance rows; and
  * `GET /api/logs` / `GET /api/logs/:id` with their filters, time window, pagination and count cap.
  */
@@ -629,7 +629,7 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
   });
 
   describe('GET /api/logs filters and time window', () => {
-    it('lists a non-empty array with Total-Number, Link first and last, and no Total-Number-Is-Capped (§14.85, §14.96)', async () => {
+    it('lists a non-empty array with Total-Number, Link first and last, and no Total-Number-Is-Capped', async () => {
       const { entries, total, response } = await listOk([['page_size', '5']]);
       expect(entries.length).toBeGreaterThan(0);
       expect(total).toBeGreaterThan(0);
@@ -639,7 +639,7 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
       expectNewestFirst(entries);
     });
 
-    it('answers with enableCap=true on small data exactly as without it (§14.97)', async () => {
+    it('answers with enableCap=true on small data exactly as without it', async () => {
       const user = await createUser();
       const plain = await listOk([['userId', user.id]]);
       const capped = await listOk([
@@ -698,7 +698,7 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
       expectErrorCode(response, 400, 'guard.invalid_input');
     });
 
-    it('treats start_time and end_time as inclusive bounds at millisecond granularity (§14.93)', async () => {
+    it('treats start_time and end_time as inclusive bounds at millisecond granularity', async () => {
       const user = await createUser();
       const entry = at((await listOk([['userId', user.id]])).entries, 0);
       const createdAt = entry.createdAt;
@@ -723,7 +723,7 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
       expect(idsOf(withKey.entries)).toContain(entry.id);
     });
 
-    it('counts a row at …999.5 ms as …999 (§14.95)', async () => {
+    it('counts a row at …999.5 ms as …999', async () => {
       const userId = uniqueName('half-ms');
       const at = 1784217599999;
       const id = await insertRow(
@@ -750,7 +750,7 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
       expect(entries.map((entry) => entry.createdAt)).toEqual([at]);
     });
 
-    it('accepts equal bounds (§14.90)', async () => {
+    it('accepts equal bounds', async () => {
       const { entries, total } = await listOk([
         ['start_time', '1000'],
         ['end_time', '1000'],
@@ -759,7 +759,7 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
       expect(total).toBe(0);
     });
 
-    it('answers 400 log.invalid_time_window when start_time is after end_time (§14.89)', async () => {
+    it('answers 400 log.invalid_time_window when start_time is after end_time', async () => {
       expectError(
         await listLogs([
           ['start_time', '2000'],
@@ -771,7 +771,7 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
       );
     });
 
-    it('answers 400 guard.invalid_input naming start_time or end_time when not a finite number (§14.91)', async () => {
+    it('answers 400 guard.invalid_input naming start_time or end_time when not a finite number', async () => {
       expectError(await listLogs([['start_time', 'abc']]), 400, 'guard.invalid_input', 'The request start_time is invalid.');
       expectError(await listLogs([['end_time', 'NaN']]), 400, 'guard.invalid_input', 'The request end_time is invalid.');
       expectError(
@@ -785,7 +785,7 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
       );
     });
 
-    it('never lists keys outside the audit families, even with logKey=, but GET /api/logs/:id returns them (§13.12)', async () => {
+    it('never lists keys outside the audit families, even with logKey=, but GET /api/logs/:id returns them', async () => {
       const user = await createUser();
       const hookId = await insertRow('TriggerHook.User.Created', {
         key: 'TriggerHook.User.Created',
@@ -813,7 +813,7 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
   });
 
   describe('GET /api/logs/:id', () => {
-    it('returns the entry from the list, with exactly tenantId, id, key, payload and createdAt (§14.86)', async () => {
+    it('returns the entry from the list, with exactly tenantId, id, key, payload and createdAt', async () => {
       const user = await createUser();
       const listed = at((await listOk([['userId', user.id]])).entries, 0);
       const { data, response } = await sdk.GET('/api/logs/{id}', { params: { path: { id: listed.id } } });
@@ -833,7 +833,7 @@ describe('audit logs (/api/logs and the rows mutations write)', () => {
       });
     });
 
-    it('answers 404 entity.not_exists_with_id for an unknown id (§14.87)', async () => {
+    it('answers 404 entity.not_exists_with_id for an unknown id', async () => {
       expectError(
         await request(server.baseUrl, 'GET', '/api/logs/non-exist-log-id'),
         404,

@@ -16,15 +16,15 @@ import { startTestServer, type TestServer } from './support/test-server.js';
 import { ERROR_MESSAGES, type ErrorBody, MD5_OF_PASSWORD, type PasswordAlgorithm, type User } from './support/wire.js';
 
 /**
- * Imported password hashes and `POST /api/users/:userId/password/verify` (spec §2.4 step 7, §3.7,
- * §10 and the differences table): every algorithm verifies and is upgraded to Argon2i, digests and
+ * Imported password hashes and `POST /api/users/:userId/password/verify` (README "Passwords"
+ * and its Compatibility table): every algorithm verifies and is upgraded to Argon2i, digests and
  * their costs are checked at creation, verification is rate limited per user and logged.
  */
 
 const LIMIT = 3;
 const WINDOW_SECONDS = 60;
 const VERIFY_LOG_KEY = 'ManagementApi.User.Password.Verify';
-/** What the server stores for a new or upgraded password (spec §10.1). */
+/** What the server stores for a new or upgraded password: Argon2i, 8 MiB, 8 passes, 1 lane (README "Passwords"). */
 const UPGRADED_DIGEST = /^\$argon2i\$v=19\$m=8192,t=8,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/;
 const INVALID_CREDENTIALS = { code: 'session.invalid_credentials', message: ERROR_MESSAGES['session.invalid_credentials'] };
 
@@ -48,7 +48,7 @@ interface ImportCase {
   digest: () => Promise<string> | string;
 }
 
-/** One importable user per algorithm, with the spec's vectors where it has them and generated ones otherwise. */
+/** One importable user per algorithm, with published vectors where there are some and generated ones otherwise. */
 const IMPORT_CASES: ImportCase[] = [
   {
     name: 'Argon2i',
@@ -70,10 +70,10 @@ const IMPORT_CASES: ImportCase[] = [
   },
   { name: 'Bcrypt (cost 4)', algorithm: 'Bcrypt', password: 'bcrypt-secret', digest: () => bcryptHash('bcrypt-secret', 4) },
   { name: 'Bcrypt (cost 10)', algorithm: 'Bcrypt', password: 'bcrypt-secret-10', digest: () => bcryptHash('bcrypt-secret-10', 10) },
-  { name: 'MD5 (spec vector)', algorithm: 'MD5', password: 'password', digest: () => MD5_OF_PASSWORD },
+  { name: 'MD5 (known vector)', algorithm: 'MD5', password: 'password', digest: () => MD5_OF_PASSWORD },
   { name: 'SHA1', algorithm: 'SHA1', password: 'sha1-secret', digest: () => hexOf('sha1', 'sha1-secret') },
   { name: 'SHA256', algorithm: 'SHA256', password: 'sha256-secret', digest: () => hexOf('sha256', 'sha256-secret') },
-  { name: 'Legacy sha512 (spec vector)', algorithm: 'Legacy', password: 'password', digest: () => LEGACY_SHA512_OF_PASSWORD },
+  { name: 'Legacy sha512 (known vector)', algorithm: 'Legacy', password: 'password', digest: () => LEGACY_SHA512_OF_PASSWORD },
   {
     name: 'Legacy md5 with a salt around @',
     algorithm: 'Legacy',
@@ -271,7 +271,7 @@ describe('passwords: imported hashes, verification and its limits', () => {
       await expectInvalidCredentials(copy.id, 'round-trip-secreT');
     });
 
-    const ROUND_TRIP_CASES = ['Bcrypt (cost 4)', 'SHA1', 'Legacy sha512 (spec vector)', 'Legacy firebase-scrypt (Firebase vector)'];
+    const ROUND_TRIP_CASES = ['Bcrypt (cost 4)', 'SHA1', 'Legacy sha512 (known vector)', 'Legacy firebase-scrypt (Firebase vector)'];
 
     it.each(IMPORT_CASES.filter(({ name }) => ROUND_TRIP_CASES.includes(name)))(
       're-imports a stored $name digest (before and after its upgrade) into fresh users that verify',

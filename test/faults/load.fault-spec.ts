@@ -1,5 +1,5 @@
 /**
- * Mixed load (issue 7): 60 s at 50 connections with autocannon, on loopback, against a freshly
+ * Mixed load ("Load: 60 s of mixed traffic" in docs/reliability.md): 60 s at 50 connections with autocannon, on loopback, against a freshly
  * started server on its embedded PostgreSQL (durable settings). Reads (get, list, search, logs) and
  * writes (create, rename, custom-data merge, delete) mixed; expected 4xx (404 for a user deleted
  * meanwhile) are counted apart from unexpected answers. Then the invariants: the user counter

@@ -1,5 +1,5 @@
 /**
- * PostgreSQL restarts under load (issue 7, faults). The server runs against an EXTERNAL database
+ * PostgreSQL restarts under load (F2 and F5 in docs/reliability.md). The server runs against an EXTERNAL database
  * (DATABASE_URL): an embedded PostgreSQL this test starts itself with the service's own launcher,
  * durable settings (fsync on). While writers (with a ledger, see ledger.ts), readers and a
  * `/api/status` poller run, PostgreSQL is stopped twice and started again on the same port:

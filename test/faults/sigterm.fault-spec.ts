@@ -1,5 +1,5 @@
 /**
- * SIGTERM (issue 7, faults): the service first reports not ready (`GET /api/status` 503) while it
+ * SIGTERM (F3, F4 and F7 in docs/reliability.md): the service first reports not ready (`GET /api/status` 503) while it
  * keeps serving for SHUTDOWN_DRAIN_MS, then stops accepting; in-flight requests, and requests that
  * were fully sent before the signal, are answered; the process exits within
  * SHUTDOWN_GRACE_SECONDS with code 0, and the embedded PostgreSQL stops cleanly (no process left;

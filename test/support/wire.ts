@@ -4,7 +4,7 @@
  * so that every spec asserts against the same shapes.
  */
 
-/** Every key of a user object, in the order Logto emits them (spec §5.1). */
+/** Every key of a user object, in the order Logto emits them. */
 export const USER_KEYS = [
   'id',
   'username',
@@ -105,7 +105,7 @@ export function expectedNewUser(fields: Partial<Record<UserKey, unknown>> = {}):
   };
 }
 
-/** A Logto error body. Which keys are present depends on the error (spec §8). */
+/** A Logto error body. Which keys are present depends on the error (README "Errors"). */
 export interface ErrorBody {
   code?: string;
   message: string;
