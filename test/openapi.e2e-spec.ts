@@ -29,8 +29,8 @@ interface OpenApiDocument {
   components?: { schemas?: Record<string, SchemaObject> };
 }
 
-/** The user fields the OpenAPI user schema must document (this check has never included cimdClientId). */
-const USER_PROPERTIES = USER_KEYS.filter((key) => key !== 'cimdClientId');
+/** The user fields the OpenAPI user schema must document: every key of a user object. */
+const USER_PROPERTIES = [...USER_KEYS];
 
 /** Every route the server exposes today, as `METHOD path` in OpenAPI path syntax. */
 const EXPOSED_ROUTES = [
