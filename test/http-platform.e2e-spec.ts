@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { createSdk, request, tokenFor, type RawResponse } from './support/clients.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { type ErrorBody, expectedNewUser, type User, USER_KEYS } from './support/wire.js';
 import { uniqueName } from './support/factories.js';
 import { waitFor } from './support/poll.js';
 import { at } from './support/at.js';
+import { rawHttp } from './support/bad-input.js';
 
 /** Roster's request body limit: 1 MB of JSON (1,048,576 bytes), 413 beyond (README, Compatibility: "Body over 1 MB"). */
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -38,28 +38,6 @@ function createBodyOfSize(bytes: number): string {
   const body = skeleton('x'.repeat(bytes - overhead));
   expect(Buffer.byteLength(body)).toBe(bytes);
   return body;
-}
-
-/** Sends a request with the path exactly as given (fetch would normalise `..` segments away). */
-async function rawPathRequest(
-  baseUrl: string,
-  method: string,
-  path: string,
-): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
-  const { hostname, port } = new URL(baseUrl);
-  const headers = { authorization: `Bearer ${await tokenFor(baseUrl)}` };
-  return new Promise((resolve, reject) => {
-    const outgoing = httpRequest({ hostname, port, method, path, headers }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () =>
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString() }),
-      );
-      response.on('error', reject);
-    });
-    outgoing.on('error', reject);
-    outgoing.end();
-  });
 }
 
 function httpLogLines(logs: string[]): HttpLogLine[] {
@@ -340,10 +318,11 @@ describe('HTTP platform behaviour', () => {
       ['a 10 KB id', 'DELETE', `/api/users/${longId}`],
       ['a 10 KB id followed by /custom-data', 'GET', `/api/users/${longId}/custom-data`],
     ])('answers %s (%s) with 404 or 400 and a Logto-style body, never 5xx', async (_label, method, path) => {
-      const response = await rawPathRequest(server.baseUrl, method, path);
+      // Sent verbatim: fetch would normalise `..` segments away.
+      const response = await rawHttp(server.baseUrl, { method, path });
       expect([400, 404]).toContain(response.status);
       expect(response.headers['logto-core-request-id']).toMatch(REQUEST_ID_PATTERN);
-      expect(JSON.parse(response.body)).toEqual(expect.objectContaining({ code: expect.any(String), message: expect.any(String) }));
+      expect(JSON.parse(response.text)).toEqual(expect.objectContaining({ code: expect.any(String), message: expect.any(String) }));
     });
   });
 
