@@ -1,16 +1,12 @@
 import { decodeJwt } from 'jose';
-import {
-  AUTH_ERROR_MESSAGES,
-  callWithAuthorization,
-  fetchAccessToken,
-  type OidcErrorBody,
-  postToken,
-  type TokenResponseBody,
-} from './support/auth.js';
+import { callWithAuthorization, fetchAccessToken, type OidcErrorBody, postToken, type TokenResponseBody } from './support/auth.js';
 import { createApplication, type CreatedApplication, runCli, runCliJson } from './support/cli.js';
 import { MANAGEMENT_API_RESOURCE } from './support/clients.js';
-import { pollUntil } from './support/poll.js';
+import { uniqueName } from './support/factories.js';
+import { pollUntil, waitFor } from './support/poll.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
+import { ERROR_MESSAGES } from './support/wire.js';
+import { at } from './support/at.js';
 
 /** What `applications:list` shows of an application: never its secret or hash. */
 interface ApplicationSummary {
@@ -22,22 +18,6 @@ interface ApplicationSummary {
 }
 
 const SUMMARY_KEYS = ['id', 'name', 'scopes', 'isDisabled', 'createdAt'];
-
-let sequence = 0;
-/** Unique per test: every test of this file shares one database. */
-function uniqueName(prefix: string): string {
-  sequence += 1;
-  return `${prefix}-${sequence}-${Date.now().toString(36)}`;
-}
-
-/** Waits (bounded) until the server has logged this request, so later lines cannot be missed. */
-async function waitForLogLine(server: TestServer, requestId: string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!server.logs.some((line) => line.includes(requestId))) {
-    if (Date.now() > deadline) throw new Error(`no log line for request ${requestId}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const INVALID_CLIENT: OidcErrorBody = {
   code: 'oidc.invalid_client',
@@ -108,7 +88,7 @@ describe('applications CLI (npm run cli -- <command>)', () => {
         created.id,
       ]);
       expect(rows).toHaveLength(1);
-      expect(rows[0].row).not.toContain(created.secret);
+      expect(at(rows, 0).row).not.toContain(created.secret);
     });
 
     it('prints a secret that gets a token at /oidc/token, with the application’s scopes', async () => {
@@ -121,7 +101,15 @@ describe('applications CLI (npm run cli -- <command>)', () => {
     it('never writes the secret to the server logs', async () => {
       await postToken(server.baseUrl, tokenFields(created.id, created.secret, 'users:read'));
       const last = await postToken(server.baseUrl, tokenFields(created.id, `${created.secret}x`, 'users:read'));
-      await waitForLogLine(server, last.headers.get('logto-core-request-id')!);
+      // Wait until the server has logged this request, so later lines cannot be missed.
+      const requestId = last.headers.get('logto-core-request-id');
+      expect(requestId).toEqual(expect.any(String));
+      await waitFor(
+        `a log line for request ${requestId}`,
+        () => (server.logs.some((line) => line.includes(requestId!)) ? true : undefined),
+        5000,
+        10,
+      );
       expect(server.logs.join('\n')).not.toContain(created.secret);
       expect(server.logs.join('\n')).not.toContain(server.credentials.clientSecret);
     });
@@ -183,7 +171,7 @@ describe('applications CLI (npm run cli -- <command>)', () => {
       );
       expect({ status: rejected.status, body: rejected.body }).toEqual({
         status: 401,
-        body: { code: 'auth.unauthorized', message: AUTH_ERROR_MESSAGES['auth.unauthorized'] },
+        body: { code: 'auth.unauthorized', message: ERROR_MESSAGES['auth.unauthorized'] },
       });
       expect((await listApplications()).find((application) => application.id === created.id)?.isDisabled).toBe(true);
     });

@@ -14,32 +14,15 @@ import {
   SignJWT,
 } from 'jose';
 import { randomUUID } from 'node:crypto';
-import {
-  AUTH_ERROR_MESSAGES,
-  type AuthErrorCode,
-  callWithAuthorization,
-  fetchAccessToken,
-  postToken,
-  type TokenResponseBody,
-} from './support/auth.js';
+import { setTimeout as pause } from 'node:timers/promises';
+import { callWithAuthorization, fetchAccessToken, postToken, type TokenResponseBody } from './support/auth.js';
 import { createApplication, type CreatedApplication, runCliJson } from './support/cli.js';
-import { MANAGEMENT_API_RESOURCE, request, type RawResponse } from './support/clients.js';
+import { MANAGEMENT_API_RESOURCE, request, type RawResponse, tokenFor } from './support/clients.js';
 import { pollUntil } from './support/poll.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
-
-let sequence = 0;
-/** Unique per test: every test of this file shares one database. */
-function unique(prefix: string): string {
-  sequence += 1;
-  return `${prefix}_${sequence}_${Date.now().toString(36)}`;
-}
-
-/** A 401/403 from the guard: exactly `{ code, message }` (plus `data` where the spec gives one), keys in Logto's order. */
-function expectAuthError(response: RawResponse, status: 401 | 403, code: AuthErrorCode, data?: unknown): void {
-  const body = data === undefined ? { code, message: AUTH_ERROR_MESSAGES[code] } : { code, data, message: AUTH_ERROR_MESSAGES[code] };
-  expect({ status: response.status, body: response.body }).toEqual({ status, body });
-  expect(Object.keys(response.body as object)).toEqual(Object.keys(body));
-}
+import { expectAuthError } from './support/expect-errors.js';
+import { uniqueName } from './support/factories.js';
+import { ERROR_MESSAGES } from './support/wire.js';
 
 /** A 400 from the token endpoint: `{ code: 'oidc.<error>', message, error, error_description }`. */
 function expectOidcError(response: RawResponse, error: string, description: string): void {
@@ -116,7 +99,7 @@ describe('authentication (applications, /oidc/token, the bearer guard)', () => {
       expect(accessToken.scope).toBe('all');
       expect(decodeJwt(accessToken.value)).toMatchObject({ sub: server.credentials.clientId, aud: MANAGEMENT_API_RESOURCE });
 
-      const username = unique('sdk');
+      const username = uniqueName('sdk');
       const created = await apiClient.POST('/api/users', { body: { username, name: 'SDK user' } });
       expect(created.response.status).toBe(200);
       expect(created.data).toMatchObject({ username, name: 'SDK user', isSuspended: false });
@@ -220,7 +203,7 @@ describe('authentication (applications, /oidc/token, the bearer guard)', () => {
       let reader: CreatedApplication;
 
       beforeAll(async () => {
-        reader = await createApplication(server, unique('reader'), ['users:read']);
+        reader = await createApplication(server, uniqueName('reader'), ['users:read']);
       });
 
       const readerFields = (scope: string): Record<string, string> => ({
@@ -260,7 +243,7 @@ describe('authentication (applications, /oidc/token, the bearer guard)', () => {
 
       it('rejects an unknown client with exactly the body of a wrong secret', async () => {
         const wrongSecret = await postToken(server.baseUrl, bootstrapFields({ client_secret: 'wrong-secret-0123456789' }));
-        const unknownClient = await postToken(server.baseUrl, bootstrapFields({ client_id: unique('nobody') }));
+        const unknownClient = await postToken(server.baseUrl, bootstrapFields({ client_id: uniqueName('nobody') }));
         expectOidcError(unknownClient, 'invalid_client', 'client authentication failed');
         expect(unknownClient.text).toBe(wrongSecret.text);
       });
@@ -308,7 +291,7 @@ describe('authentication (applications, /oidc/token, the bearer guard)', () => {
       });
 
       it('rejects a disabled application with its right secret: invalid_client, and accepts it again once enabled', async () => {
-        const app = await createApplication(server, unique('to-disable'), ['all']);
+        const app = await createApplication(server, uniqueName('to-disable'), ['all']);
         const fields = bootstrapFields({ client_id: app.id, client_secret: app.secret });
         expectTokenResponse(await postToken(server.baseUrl, fields), 'all');
         await runCliJson(server, ['applications:disable', app.id]);
@@ -356,9 +339,9 @@ describe('authentication (applications, /oidc/token, the bearer guard)', () => {
 
     beforeAll(async () => {
       const [usersReader, logsReader, usersWriter] = await Promise.all([
-        createApplication(server, unique('guard-users-read'), ['users:read']),
-        createApplication(server, unique('guard-logs-read'), ['logs:read']),
-        createApplication(server, unique('guard-users-write'), ['users:write']),
+        createApplication(server, uniqueName('guard-users-read'), ['users:read']),
+        createApplication(server, uniqueName('guard-logs-read'), ['logs:read']),
+        createApplication(server, uniqueName('guard-users-write'), ['users:write']),
       ]);
       usersReadToken = await fetchAccessToken(server.baseUrl, usersReader.id, usersReader.secret, 'users:read');
       logsReadToken = await fetchAccessToken(server.baseUrl, logsReader.id, logsReader.secret, 'logs:read');
@@ -391,7 +374,8 @@ describe('authentication (applications, /oidc/token, the bearer guard)', () => {
     async function signWithServerKey(claims: JWTPayload): Promise<string> {
       const kid = serverKid();
       const [row] = await server.query<{ private_jwk: JWK }>('SELECT private_jwk FROM signing_keys WHERE id = $1', [kid]);
-      const key = await importJWK(row.private_jwk, 'ES384');
+      expect(row).toBeDefined();
+      const key = await importJWK(row!.private_jwk, 'ES384');
       return new SignJWT(claims).setProtectedHeader({ alg: 'ES384', typ: 'at+jwt', kid }).sign(key);
     }
 
@@ -422,7 +406,7 @@ describe('authentication (applications, /oidc/token, the bearer guard)', () => {
       expectAuthError(lower, 401, 'auth.authorization_token_type_not_supported', { supportedTypes: ['Bearer'] });
     });
 
-    it('accepts an audience array that contains the Management API (spec §9.3: aud contains the indicator)', async () => {
+    it('accepts an audience array that contains the Management API (aud contains the resource indicator)', async () => {
       const token = await signWithServerKey(validClaims({ aud: ['https://other.example.com/api', MANAGEMENT_API_RESOURCE] }));
       expect((await withToken(token, 'GET', '/api/users')).status).toBe(200);
     });
@@ -519,11 +503,11 @@ describe('authentication (applications, /oidc/token, the bearer guard)', () => {
 
       it('lets a users:read token list users but not create one (403)', async () => {
         expect((await withToken(usersReadToken, 'GET', '/api/users')).status).toBe(200);
-        expectAuthError(await withToken(usersReadToken, 'POST', '/api/users', { username: unique('denied') }), 403, 'auth.forbidden');
+        expectAuthError(await withToken(usersReadToken, 'POST', '/api/users', { username: uniqueName('denied') }), 403, 'auth.forbidden');
       });
 
       it('lets a users:write token create a user', async () => {
-        const username = unique('writer');
+        const username = uniqueName('writer');
         const response = await withToken(usersWriteToken, 'POST', '/api/users', { username });
         expect(response.status).toBe(200);
         expect(response.body).toMatchObject({ username });
@@ -576,7 +560,7 @@ describe('authentication (applications, /oidc/token, the bearer guard)', () => {
     });
 
     it('stops accepting a token once its application is disabled, and accepts it again once enabled', async () => {
-      const app = await createApplication(server, unique('disabled-later'), ['all']);
+      const app = await createApplication(server, uniqueName('disabled-later'), ['all']);
       const token = await fetchAccessToken(server.baseUrl, app.id, app.secret);
       expect((await withToken(token, 'GET', '/api/users')).status).toBe(200);
 
@@ -642,7 +626,7 @@ describe('authentication (applications, /oidc/token, the bearer guard)', () => {
           expected.push(`${where} → answered without a token`);
         } else {
           outcomes.push(`${where} → ${outcome}`);
-          expected.push(`${where} → 401 auth.authorization_header_missing: ${AUTH_ERROR_MESSAGES['auth.authorization_header_missing']}`);
+          expected.push(`${where} → 401 auth.authorization_header_missing: ${ERROR_MESSAGES['auth.authorization_header_missing']}`);
         }
       }
       expect(outcomes).toEqual(expected);
@@ -666,6 +650,79 @@ describe('authentication (applications, /oidc/token, the bearer guard)', () => {
     it('defines `bearer` as an HTTP bearer security scheme', () => {
       expect(document.components?.securitySchemes?.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     });
+  });
+
+  describe('the verified-token cache', () => {
+    /** How long a revocation may take to reach this replica (the enabled-status cache lasts 1 s). */
+    const REVOCATION_BOUND_MS = 3_000;
+    const unauthorized = { status: 401, body: { code: 'auth.unauthorized', message: ERROR_MESSAGES['auth.unauthorized'] } };
+
+    const callWith = (token: string): Promise<RawResponse> =>
+      callWithAuthorization(server.baseUrl, 'GET', '/api/users?page_size=1', `Bearer ${token}`);
+
+    it('does not keep a disabled application’s cached token working: 401 within a bounded time, and again 200 once re-enabled', async () => {
+      const application = await createApplication(server, uniqueName('cache'), ['users:read']);
+      const token = await fetchAccessToken(server.baseUrl, application.id, application.secret, 'users:read');
+      for (let warm = 0; warm < 3; warm += 1) expect((await callWith(token)).status).toBe(200);
+
+      expect(await runCliJson(server, ['applications:disable', application.id])).toEqual({ id: application.id, isDisabled: true });
+      const rejected = await pollUntil(
+        () => callWith(token),
+        ({ status }) => status !== 200,
+        REVOCATION_BOUND_MS,
+      );
+      expect({ status: rejected.status, body: rejected.body }).toEqual(unauthorized);
+      // Once rejected, never served from a cache again.
+      for (let again = 0; again < 3; again += 1) {
+        const response = await callWith(token);
+        expect({ status: response.status, body: response.body }).toEqual(unauthorized);
+      }
+
+      expect(await runCliJson(server, ['applications:enable', application.id])).toEqual({ id: application.id, isDisabled: false });
+      const accepted = await pollUntil(
+        () => callWith(token),
+        ({ status }) => status === 200,
+        REVOCATION_BOUND_MS,
+      );
+      expect(accepted.status).toBe(200);
+    }, 30_000);
+
+    it('never serves a token from the cache after its exp: 200 before, 401 for every request sent after', async () => {
+      const kid = decodeProtectedHeader(await tokenFor(server.baseUrl)).kid!;
+      const [row] = await server.query<{ private_jwk: JWK }>('SELECT private_jwk FROM signing_keys WHERE id = $1', [kid]);
+      expect(row).toBeDefined();
+      const key = await importJWK(row!.private_jwk, 'ES384');
+      const now = Math.floor(Date.now() / 1000);
+      const exp = now + 3;
+      const claims: JWTPayload = {
+        jti: randomUUID(),
+        sub: server.credentials.clientId,
+        client_id: server.credentials.clientId,
+        iss: `${server.baseUrl}/oidc`,
+        aud: MANAGEMENT_API_RESOURCE,
+        scope: 'all',
+        iat: now,
+        exp,
+      };
+      const shortLived = await new SignJWT(claims).setProtectedHeader({ alg: 'ES384', typ: 'at+jwt', kid }).sign(key);
+
+      const statuses: string[] = [];
+      const deadline = exp * 1000 + REVOCATION_BOUND_MS;
+      let answeredAfterExpiry: RawResponse | undefined;
+      while (!answeredAfterExpiry && Date.now() < deadline) {
+        const sentAt = Date.now();
+        const response = await callWith(shortLived);
+        const receivedAt = Date.now();
+        if (receivedAt < exp * 1000) statuses.push(`${response.status} before exp`);
+        if (sentAt >= exp * 1000) answeredAfterExpiry = response;
+        else await pause(100);
+      }
+      expect(statuses.length).toBeGreaterThan(0);
+      expect(new Set(statuses)).toEqual(new Set(['200 before exp']));
+      expect(answeredAfterExpiry && { status: answeredAfterExpiry.status, body: answeredAfterExpiry.body }).toEqual(unauthorized);
+      const again = await callWith(shortLived);
+      expect({ status: again.status, body: again.body }).toEqual(unauthorized);
+    }, 30_000);
   });
 
   describe('signing key rotation', () => {

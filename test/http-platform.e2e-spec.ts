@@ -1,23 +1,19 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
+import { createHash } from 'node:crypto';
 import { createSdk, request, tokenFor, type RawResponse } from './support/clients.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { type ErrorBody, expectedNewUser, type User, USER_KEYS } from './support/wire.js';
+import { uniqueName } from './support/factories.js';
+import { waitFor } from './support/poll.js';
+import { at } from './support/at.js';
+import { rawHttp } from './support/bad-input.js';
 
-/** The limit the spec sets for request bodies: 1 MB of JSON (1,048,576 bytes), 413 beyond. */
+/** Roster's request body limit: 1 MB of JSON (1,048,576 bytes), 413 beyond (README, Compatibility: "Body over 1 MB"). */
 const BODY_LIMIT_BYTES = 1024 * 1024;
 const REQUEST_ID_PATTERN = /^[0-9A-Za-z]{16}$/;
 
 interface HttpLogLine {
   context: string;
   message: { requestId: string; method: string; path: string; status: number; durationMs: number };
-}
-
-let counter = 0;
-/** A value unique within this file's database (usernames must start with a letter). */
-function unique(prefix: string): string {
-  counter += 1;
-  return `${prefix}_${counter}_${randomBytes(3).toString('hex')}`;
 }
 
 /** What the runtime's own JSON.parse says about `text` (the server must echo exactly this). */
@@ -37,42 +33,11 @@ function rawJson(text: string): { body: string; headers: Record<string, string> 
 
 /** A JSON create-user body whose UTF-8 encoding is exactly `bytes` long. */
 function createBodyOfSize(bytes: number): string {
-  const skeleton = (padding: string) => JSON.stringify({ username: unique('big'), customData: { padding } });
+  const skeleton = (padding: string) => JSON.stringify({ username: uniqueName('big'), customData: { padding } });
   const overhead = Buffer.byteLength(skeleton(''));
   const body = skeleton('x'.repeat(bytes - overhead));
   expect(Buffer.byteLength(body)).toBe(bytes);
   return body;
-}
-
-/** Sends a request with the path exactly as given (fetch would normalise `..` segments away). */
-async function rawPathRequest(
-  baseUrl: string,
-  method: string,
-  path: string,
-): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
-  const { hostname, port } = new URL(baseUrl);
-  const headers = { authorization: `Bearer ${await tokenFor(baseUrl)}` };
-  return new Promise((resolve, reject) => {
-    const outgoing = httpRequest({ hostname, port, method, path, headers }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () =>
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString() }),
-      );
-      response.on('error', reject);
-    });
-    outgoing.on('error', reject);
-    outgoing.end();
-  });
-}
-
-/** Waits (bounded) for a condition on data that arrives asynchronously from the server's stdout. */
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 function httpLogLines(logs: string[]): HttpLogLine[] {
@@ -98,7 +63,7 @@ describe('HTTP platform behaviour', () => {
   });
 
   const countUsers = async (): Promise<number> =>
-    Number((await server.query<{ total: string }>('SELECT count(*) AS total FROM users'))[0].total);
+    Number(at(await server.query<{ total: string }>('SELECT count(*) AS total FROM users'), 0).total);
 
   /** Runs `send` and checks it was answered 400 guard.invalid_input and wrote nothing. */
   async function expectInvalidBodyWithoutWrite(send: () => Promise<RawResponse<ErrorBody>>): Promise<void> {
@@ -119,7 +84,7 @@ describe('HTTP platform behaviour', () => {
 
   describe('response headers', () => {
     it('puts a 16-character alphanumeric Logto-Core-Request-Id, nosniff and no X-Powered-By on every kind of response', async () => {
-      const created = await request<User>(server.baseUrl, 'POST', '/api/users', { json: { username: unique('hdr') } });
+      const created = await request<User>(server.baseUrl, 'POST', '/api/users', { json: { username: uniqueName('hdr') } });
       const responses = [
         created,
         await request(server.baseUrl, 'GET', '/api/status'),
@@ -143,7 +108,7 @@ describe('HTTP platform behaviour', () => {
     });
 
     it('marks every response that carries user data Cache-Control: no-store', async () => {
-      const created = await request<User>(server.baseUrl, 'POST', '/api/users', { json: { username: unique('cache') } });
+      const created = await request<User>(server.baseUrl, 'POST', '/api/users', { json: { username: uniqueName('cache') } });
       const userPath = `/api/users/${created.body.id}`;
       const calls: [string, string, unknown?][] = [
         ['GET', '/api/users'],
@@ -187,7 +152,7 @@ describe('HTTP platform behaviour', () => {
     });
 
     it('rejects a JSON array body with 400 guard.invalid_input', async () => {
-      const response = await request<ErrorBody>(server.baseUrl, 'POST', '/api/users', { json: [{ username: unique('arr') }] });
+      const response = await request<ErrorBody>(server.baseUrl, 'POST', '/api/users', { json: [{ username: uniqueName('arr') }] });
       expect(response.status).toBe(400);
       expect(response.body.code).toBe('guard.invalid_input');
     });
@@ -217,28 +182,30 @@ describe('HTTP platform behaviour', () => {
   describe('text PostgreSQL cannot store', () => {
     it('rejects a NUL character in a string field with 400 guard.invalid_input and writes nothing', async () => {
       await expectInvalidBodyWithoutWrite(() =>
-        request(server.baseUrl, 'POST', '/api/users', { json: { username: unique('nul'), name: 'a\u0000b' } }),
+        request(server.baseUrl, 'POST', '/api/users', { json: { username: uniqueName('nul'), name: 'a\u0000b' } }),
       );
     });
 
     it('rejects a NUL character in a customData value with 400 guard.invalid_input and writes nothing', async () => {
       await expectInvalidBodyWithoutWrite(() =>
-        request(server.baseUrl, 'POST', '/api/users', { json: { username: unique('nul'), customData: { nested: { value: 'x\u0000' } } } }),
+        request(server.baseUrl, 'POST', '/api/users', {
+          json: { username: uniqueName('nul'), customData: { nested: { value: 'x\u0000' } } },
+        }),
       );
     });
 
     it('rejects a NUL character in a customData key with 400 guard.invalid_input and writes nothing', async () => {
       await expectInvalidBodyWithoutWrite(() =>
-        request(server.baseUrl, 'POST', '/api/users', { json: { username: unique('nul'), customData: { 'bad\u0000key': 1 } } }),
+        request(server.baseUrl, 'POST', '/api/users', { json: { username: uniqueName('nul'), customData: { 'bad\u0000key': 1 } } }),
       );
     });
 
     it('rejects a lone surrogate escape in the raw JSON with 400 guard.invalid_input and writes nothing', async () => {
       await expectInvalidBodyWithoutWrite(() =>
-        request(server.baseUrl, 'POST', '/api/users', rawJson(`{"username":"${unique('sur')}","name":"\\ud800"}`)),
+        request(server.baseUrl, 'POST', '/api/users', rawJson(`{"username":"${uniqueName('sur')}","name":"\\ud800"}`)),
       );
       await expectInvalidBodyWithoutWrite(() =>
-        request(server.baseUrl, 'POST', '/api/users', rawJson(`{"username":"${unique('sur')}","customData":{"k":"x\\udfff"}}`)),
+        request(server.baseUrl, 'POST', '/api/users', rawJson(`{"username":"${uniqueName('sur')}","customData":{"k":"x\\udfff"}}`)),
       );
     });
 
@@ -256,7 +223,7 @@ describe('HTTP platform behaviour', () => {
 
   describe('prototype keys in bodies', () => {
     it('neither pollutes objects nor fails when a body carries __proto__ and constructor keys', async () => {
-      const username = unique('proto');
+      const username = uniqueName('proto');
       const response = await request<User>(
         server.baseUrl,
         'POST',
@@ -275,7 +242,7 @@ describe('HTTP platform behaviour', () => {
 
       // A plain user created afterwards shows that no shared prototype picked anything up.
       const sdk = createSdk(server.baseUrl);
-      const plain = await sdk.POST('/api/users', { body: { username: unique('plain') } });
+      const plain = await sdk.POST('/api/users', { body: { username: uniqueName('plain') } });
       expect(plain.response.status).toBe(200);
       expect(Object.keys(plain.data!).sort()).toEqual([...USER_KEYS].sort());
       expect(plain.data!.customData).toEqual({});
@@ -351,10 +318,11 @@ describe('HTTP platform behaviour', () => {
       ['a 10 KB id', 'DELETE', `/api/users/${longId}`],
       ['a 10 KB id followed by /custom-data', 'GET', `/api/users/${longId}/custom-data`],
     ])('answers %s (%s) with 404 or 400 and a Logto-style body, never 5xx', async (_label, method, path) => {
-      const response = await rawPathRequest(server.baseUrl, method, path);
+      // Sent verbatim: fetch would normalise `..` segments away.
+      const response = await rawHttp(server.baseUrl, { method, path });
       expect([400, 404]).toContain(response.status);
       expect(response.headers['logto-core-request-id']).toMatch(REQUEST_ID_PATTERN);
-      expect(JSON.parse(response.body)).toEqual(expect.objectContaining({ code: expect.any(String), message: expect.any(String) }));
+      expect(JSON.parse(response.text)).toEqual(expect.objectContaining({ code: expect.any(String), message: expect.any(String) }));
     });
   });
 
@@ -364,10 +332,10 @@ describe('HTTP platform behaviour', () => {
 
     it('writes one JSON line per request, with the response request id, and never a password, digest or token', async () => {
       const withPassword = await request(server.baseUrl, 'POST', '/api/users?debug=1', {
-        json: { username: unique('log'), password },
+        json: { username: uniqueName('log'), password },
       });
       const withDigest = await request(server.baseUrl, 'POST', '/api/users', {
-        json: { username: unique('log'), passwordDigest: digest, passwordAlgorithm: 'SHA256' },
+        json: { username: uniqueName('log'), passwordDigest: digest, passwordAlgorithm: 'SHA256' },
       });
       const rejected = await request(server.baseUrl, 'POST', '/api/users', {
         json: { username: '9-invalid', password },
@@ -377,7 +345,12 @@ describe('HTTP platform behaviour', () => {
       // Lines are written in order, so once a later request's line is there, earlier ones are complete.
       const marker = await request(server.baseUrl, 'GET', '/api/status');
       const markerId = marker.headers.get('logto-core-request-id')!;
-      await waitFor(() => httpLogLines(server.logs).some((line) => line.message.requestId === markerId), 'the marker log line');
+      await waitFor(
+        'the marker log line',
+        () => (httpLogLines(server.logs).some((line) => line.message.requestId === markerId) ? true : undefined),
+        5000,
+        10,
+      );
 
       const lines = httpLogLines(server.logs);
       for (const [response, status, path] of [
@@ -388,10 +361,10 @@ describe('HTTP platform behaviour', () => {
         const requestId = response.headers.get('logto-core-request-id');
         const own = lines.filter((line) => line.message.requestId === requestId);
         expect(own).toHaveLength(1);
-        expect(own[0].message).toEqual(
+        expect(own[0]?.message).toEqual(
           expect.objectContaining({ requestId, method: 'POST', path, status, durationMs: expect.any(Number) }),
         );
-        expect(own[0].message.durationMs).toBeGreaterThanOrEqual(0);
+        expect(own[0]?.message.durationMs).toBeGreaterThanOrEqual(0);
       }
 
       const allLogs = server.logs.join('\n');

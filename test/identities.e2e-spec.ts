@@ -1,12 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { AUTH_ERROR_MESSAGES, type AuthErrorCode, callWithAuthorization, fetchAccessToken } from './support/auth.js';
+import { callWithAuthorization, fetchAccessToken } from './support/auth.js';
 import { createApplication } from './support/cli.js';
 import { createSdk, request, type RawResponse } from './support/clients.js';
-import { expectError, expectInvalidBody } from './support/expect-errors.js';
+import { expectAuthError, expectError, expectInvalidBody } from './support/expect-errors.js';
+import { uniqueName } from './support/factories.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { type ErrorBody, expectedNewUser, type User, USER_KEYS } from './support/wire.js';
+import { at } from './support/at.js';
 
-/** A linked social account as the API shows it (spec §5.1): `details` only when it was given. */
+/** A linked social account as the API shows it: `details` only when it was given. */
 interface LinkedIdentity {
   userId: string;
   details?: Record<string, unknown>;
@@ -25,19 +26,6 @@ interface AllIdentitiesResponse {
 
 const PARALLEL = 20;
 const RACE_ROUNDS = 10;
-
-/** Differs between runs, so external ids never collide with leftovers of another file or run. */
-const RUN = randomBytes(4).toString('hex');
-let sequence = 0;
-/** Unique per call: every test of this file shares one database. */
-function unique(prefix: string): string {
-  sequence += 1;
-  return `${prefix}_${RUN}_${sequence}`;
-}
-
-function expectAuthError(response: RawResponse, status: 401 | 403, code: AuthErrorCode): void {
-  expect({ status: response.status, body: response.body }).toEqual({ status, body: { code, message: AUTH_ERROR_MESSAGES[code] } });
-}
 
 /** `"201"`, `"200"` or `"<status> <code>"`, to compare outcomes of parallel requests at a glance. */
 function outcome(response: RawResponse): string {
@@ -65,7 +53,7 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
   const allIdentitiesPath = (userId: string): string => `/api/users/${encodeURIComponent(userId)}/all-identities`;
 
   async function createUser(): Promise<User> {
-    const { data, response } = await sdk.POST('/api/users', { body: { username: unique('user') } });
+    const { data, response } = await sdk.POST('/api/users', { body: { username: uniqueName('user') } });
     expect(response.status).toBe(200);
     return data as unknown as User;
   }
@@ -101,7 +89,7 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
 
   async function identityRowCount(userId: string): Promise<number> {
     const rows = await server.query<{ count: string }>('SELECT count(*) FROM user_identities WHERE user_id = $1', [userId]);
-    return Number(rows[0].count);
+    return Number(at(rows, 0).count);
   }
 
   /** An id of the right shape (12 characters) that no user has. */
@@ -110,8 +98,8 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
   describe('PUT /api/users/:userId/identities/:target', () => {
     it('answers 201 with the whole identities map when the target is new for the user', async () => {
       const user = await createUser();
-      const target = unique('github');
-      const identity = { userId: unique('gh'), details: { id: '42', email: 'octo@example.com' } };
+      const target = uniqueName('github');
+      const identity = { userId: uniqueName('gh'), details: { id: '42', email: 'octo@example.com' } };
 
       const { status, identities, headers } = await link(user.id, target, identity);
 
@@ -123,9 +111,9 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
 
     it('answers 200 and replaces userId and details when the target is already linked', async () => {
       const user = await createUser();
-      const target = unique('github');
-      expect((await link(user.id, target, { userId: unique('gh'), details: { login: 'old', plan: 'free' } })).status).toBe(201);
-      const replacement = { userId: unique('gh'), details: { login: 'new' } };
+      const target = uniqueName('github');
+      expect((await link(user.id, target, { userId: uniqueName('gh'), details: { login: 'old', plan: 'free' } })).status).toBe(201);
+      const replacement = { userId: uniqueName('gh'), details: { login: 'new' } };
 
       const { status, identities } = await link(user.id, target, replacement);
 
@@ -136,22 +124,22 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
 
     it('drops the earlier details when the replacement has none', async () => {
       const user = await createUser();
-      const target = unique('github');
-      await link(user.id, target, { userId: unique('gh'), details: { login: 'old' } });
-      const externalId = unique('gh');
+      const target = uniqueName('github');
+      await link(user.id, target, { userId: uniqueName('gh'), details: { login: 'old' } });
+      const externalId = uniqueName('gh');
 
       const { status, identities } = await link(user.id, target, { userId: externalId });
 
       expect(status).toBe(200);
       expect(identities).toEqual({ [target]: { userId: externalId } });
-      expect(Object.keys(identities[target])).toEqual(['userId']);
+      expect(Object.keys(identities[target] ?? {})).toEqual(['userId']);
     });
 
-    it('answers 201 for a second target and keeps the first (§14.24)', async () => {
+    it('answers 201 for a second target and keeps the first', async () => {
       const user = await createUser();
-      const [github, google] = [unique('github'), unique('google')];
-      const first = { userId: unique('gh'), details: { id: 1 } };
-      const second = { userId: unique('go'), details: { sub: 'abc' } };
+      const [github, google] = [uniqueName('github'), uniqueName('google')];
+      const first = { userId: uniqueName('gh'), details: { id: 1 } };
+      const second = { userId: uniqueName('go'), details: { sub: 'abc' } };
       await link(user.id, github, first);
 
       const { status, identities } = await link(user.id, google, second);
@@ -163,14 +151,14 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
 
     it('stores an identity without a details key when details are left out', async () => {
       const user = await createUser();
-      const target = unique('github');
-      const externalId = unique('gh');
+      const target = uniqueName('github');
+      const externalId = uniqueName('gh');
 
       const { status, identities } = await link(user.id, target, { userId: externalId });
 
       expect(status).toBe(201);
       expect(identities).toEqual({ [target]: { userId: externalId } });
-      expect(Object.keys(identities[target])).toEqual(['userId']);
+      expect(Object.keys(identities[target] ?? {})).toEqual(['userId']);
       const fetched = await getIdentity(user.id, target);
       expect(fetched).toEqual({ identity: { userId: externalId } });
       expect(Object.keys(fetched.identity)).toEqual(['userId']);
@@ -179,14 +167,14 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
 
     it('stores nested details with nulls, arrays and unicode exactly as given', async () => {
       const user = await createUser();
-      const target = unique('github');
+      const target = uniqueName('github');
       const details = {
         id: '42',
         name: null,
         profile: { avatar: null, emails: [{ value: 'a@example.com', verified: true }, null], empty: {} },
         rawData: { count: 0, ratio: 1.5, negative: -7, flag: false, list: [], text: 'Grüße 😀', nested: { deeper: { value: null } } },
       };
-      const identity = { userId: unique('gh'), details };
+      const identity = { userId: uniqueName('gh'), details };
 
       const { status, identities } = await link(user.id, target, identity);
 
@@ -198,9 +186,9 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
 
     it('shows the same identities map on GET /api/users/:id and in the list GET /api/users', async () => {
       const user = await createUser();
-      const [github, google] = [unique('github'), unique('google')];
-      await link(user.id, github, { userId: unique('gh'), details: { id: 1 } });
-      const { identities } = await link(user.id, google, { userId: unique('go') });
+      const [github, google] = [uniqueName('github'), uniqueName('google')];
+      await link(user.id, github, { userId: uniqueName('gh'), details: { id: 1 } });
+      const { identities } = await link(user.id, google, { userId: uniqueName('go') });
 
       expect((await getUser(user.id)).identities).toEqual(identities);
       const list = await request<User[]>(server.baseUrl, 'GET', `/api/users?search.id=${user.id}&mode.id=exact`);
@@ -210,8 +198,8 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
 
     it('ignores unknown body fields', async () => {
       const user = await createUser();
-      const target = unique('github');
-      const externalId = unique('gh');
+      const target = uniqueName('github');
+      const externalId = uniqueName('gh');
 
       const response = await rawPut(user.id, target, {
         userId: externalId,
@@ -227,7 +215,7 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
     });
 
     it('answers 404 entity.not_found for an unknown user', async () => {
-      expectError(await rawPut(UNKNOWN_USER_ID, unique('github'), { userId: unique('gh') }), 404, 'entity.not_found');
+      expectError(await rawPut(UNKNOWN_USER_ID, uniqueName('github'), { userId: uniqueName('gh') }), 404, 'entity.not_found');
     });
 
     describe('body validation', () => {
@@ -242,8 +230,8 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
         ['details that are null', { userId: 'ext', details: null }, 'details'],
       ])('answers 400 guard.invalid_input for %s and links nothing', async (_, body, keyPath) => {
         const user = await createUser();
-        const target = unique('github');
-        const json = typeof body.userId === 'string' && body.userId !== '' ? { ...body, userId: unique(body.userId) } : body;
+        const target = uniqueName('github');
+        const json = typeof body.userId === 'string' && body.userId !== '' ? { ...body, userId: uniqueName(body.userId) } : body;
 
         expectInvalidBody(await rawPut(user.id, target, json), keyPath);
 
@@ -253,26 +241,26 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
 
       it('answers 400 guard.invalid_input for a userId over 256 characters and links nothing', async () => {
         const user = await createUser();
-        expectInvalidBody(await rawPut(user.id, unique('github'), { userId: 'u'.repeat(257) }), 'userId');
+        expectInvalidBody(await rawPut(user.id, uniqueName('github'), { userId: 'u'.repeat(257) }), 'userId');
         expect(await identityRowCount(user.id)).toBe(0);
       });
 
       it('answers 422 entity.value_too_long for a target over 256 characters and links nothing', async () => {
         const user = await createUser();
-        expectError(await rawPut(user.id, 't'.repeat(257), { userId: unique('gh') }), 422, 'entity.value_too_long');
+        expectError(await rawPut(user.id, 't'.repeat(257), { userId: uniqueName('gh') }), 422, 'entity.value_too_long');
         expect(await identityRowCount(user.id)).toBe(0);
       });
 
       it('links a target of exactly 256 characters', async () => {
         const user = await createUser();
-        const target = unique('t').padEnd(256, 't');
-        const identity = { userId: unique('gh') };
+        const target = uniqueName('t').padEnd(256, 't');
+        const identity = { userId: uniqueName('gh') };
         expect(await link(user.id, target, identity)).toMatchObject({ status: 201, identities: { [target]: identity } });
       });
 
       it('answers 400 request.invalid_input for a target holding a NUL character and links nothing', async () => {
         const user = await createUser();
-        const response = await rawPut(user.id, `git\u0000hub`, { userId: unique('gh') });
+        const response = await rawPut(user.id, `git\u0000hub`, { userId: uniqueName('gh') });
         expect({ status: response.status, body: response.body }).toEqual({
           status: 400,
           body: { code: 'request.invalid_input', message: 'Input is invalid. The target must not contain NUL characters.', data: {} },
@@ -282,7 +270,7 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
 
       it('answers 400 guard.invalid_input for a body that is a JSON array', async () => {
         const user = await createUser();
-        const response = await rawPut(user.id, unique('github'), [{ userId: 'ext' }]);
+        const response = await rawPut(user.id, uniqueName('github'), [{ userId: 'ext' }]);
         expect({ status: response.status, code: (response.body as ErrorBody).code }).toEqual({ status: 400, code: 'guard.invalid_input' });
         expect(await identityRowCount(user.id)).toBe(0);
       });
@@ -291,8 +279,8 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
     describe('ownership of a social account', () => {
       it('answers 422 user.identity_already_in_use when another user holds the same target and external id', async () => {
         const [holder, other] = await Promise.all([createUser(), createUser()]);
-        const target = unique('github');
-        const identity = { userId: unique('gh'), details: { id: 1 } };
+        const target = uniqueName('github');
+        const identity = { userId: uniqueName('gh'), details: { id: 1 } };
         expect((await link(holder.id, target, identity)).status).toBe(201);
 
         expectError(await rawPut(other.id, target, { userId: identity.userId, details: { id: 2 } }), 422, 'user.identity_already_in_use');
@@ -303,9 +291,9 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
 
       it('answers 422 and keeps the earlier identity when a user would switch its target to an account another user holds', async () => {
         const [holder, other] = await Promise.all([createUser(), createUser()]);
-        const target = unique('github');
-        const held = { userId: unique('gh') };
-        const own = { userId: unique('gh'), details: { mine: true } };
+        const target = uniqueName('github');
+        const held = { userId: uniqueName('gh') };
+        const own = { userId: uniqueName('gh'), details: { mine: true } };
         await link(holder.id, target, held);
         await link(other.id, target, own);
 
@@ -317,8 +305,8 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
 
       it('answers 200 when the holder re-puts its own identity', async () => {
         const user = await createUser();
-        const target = unique('github');
-        const identity = { userId: unique('gh'), details: { id: 1 } };
+        const target = uniqueName('github');
+        const identity = { userId: uniqueName('gh'), details: { id: 1 } };
         await link(user.id, target, identity);
 
         const { status, identities } = await link(user.id, target, identity);
@@ -329,10 +317,10 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
 
       it('lets another user hold the same external id under a different target', async () => {
         const [first, second] = await Promise.all([createUser(), createUser()]);
-        const externalId = unique('shared');
-        await link(first.id, unique('github'), { userId: externalId });
+        const externalId = uniqueName('shared');
+        await link(first.id, uniqueName('github'), { userId: externalId });
 
-        expect((await link(second.id, unique('google'), { userId: externalId })).status).toBe(201);
+        expect((await link(second.id, uniqueName('google'), { userId: externalId })).status).toBe(201);
       });
     });
   });
@@ -340,8 +328,8 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
   describe('GET /api/users/:userId/identities/:target', () => {
     it('answers 200 with { identity: { userId, details } }', async () => {
       const user = await createUser();
-      const target = unique('github');
-      const identity = { userId: unique('gh'), details: { login: 'octo' } };
+      const target = uniqueName('github');
+      const identity = { userId: uniqueName('gh'), details: { login: 'octo' } };
       await link(user.id, target, identity);
 
       const response = await rawGet(user.id, target);
@@ -355,30 +343,30 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
 
     it('answers 404 user.identity_not_exist for a target the user has not linked', async () => {
       const user = await createUser();
-      await link(user.id, unique('github'), { userId: unique('gh') });
+      await link(user.id, uniqueName('github'), { userId: uniqueName('gh') });
 
-      expectError(await rawGet(user.id, unique('google')), 404, 'user.identity_not_exist');
+      expectError(await rawGet(user.id, uniqueName('google')), 404, 'user.identity_not_exist');
     });
 
     it('answers 404 user.identity_not_exist for a target only another user has linked', async () => {
       const [holder, other] = await Promise.all([createUser(), createUser()]);
-      const target = unique('github');
-      await link(holder.id, target, { userId: unique('gh') });
+      const target = uniqueName('github');
+      await link(holder.id, target, { userId: uniqueName('gh') });
 
       expectError(await rawGet(other.id, target), 404, 'user.identity_not_exist');
     });
 
     it('answers 404 entity.not_found for an unknown user', async () => {
-      expectError(await rawGet(UNKNOWN_USER_ID, unique('github')), 404, 'entity.not_found');
+      expectError(await rawGet(UNKNOWN_USER_ID, uniqueName('github')), 404, 'entity.not_found');
     });
   });
 
   describe('DELETE /api/users/:userId/identities/:target', () => {
     it('answers 200 with the full user object without that target', async () => {
       const user = await createUser();
-      const [removed, kept] = [unique('github'), unique('google')];
-      const keptIdentity = { userId: unique('go'), details: { sub: 'x' } };
-      await link(user.id, removed, { userId: unique('gh'), details: { id: 1 } });
+      const [removed, kept] = [uniqueName('github'), uniqueName('google')];
+      const keptIdentity = { userId: uniqueName('go'), details: { sub: 'x' } };
+      await link(user.id, removed, { userId: uniqueName('gh'), details: { id: 1 } });
       await link(user.id, kept, keptIdentity);
 
       const { data, response } = await sdk.DELETE('/api/users/{userId}/identities/{target}', {
@@ -399,21 +387,21 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
 
     it('answers 404 user.identity_not_exist when the target is deleted again', async () => {
       const user = await createUser();
-      const target = unique('github');
-      await link(user.id, target, { userId: unique('gh') });
+      const target = uniqueName('github');
+      await link(user.id, target, { userId: uniqueName('gh') });
       expect((await request(server.baseUrl, 'DELETE', identityPath(user.id, target))).status).toBe(200);
 
       expectError(await request(server.baseUrl, 'DELETE', identityPath(user.id, target)), 404, 'user.identity_not_exist');
     });
 
     it('answers 404 entity.not_found for an unknown user', async () => {
-      expectError(await request(server.baseUrl, 'DELETE', identityPath(UNKNOWN_USER_ID, unique('github'))), 404, 'entity.not_found');
+      expectError(await request(server.baseUrl, 'DELETE', identityPath(UNKNOWN_USER_ID, uniqueName('github'))), 404, 'entity.not_found');
     });
 
     it('frees the social account for another user', async () => {
       const [first, second] = await Promise.all([createUser(), createUser()]);
-      const target = unique('github');
-      const identity = { userId: unique('gh') };
+      const target = uniqueName('github');
+      const identity = { userId: uniqueName('gh') };
       await link(first.id, target, identity);
       expect((await request(server.baseUrl, 'DELETE', identityPath(first.id, target))).status).toBe(200);
 
@@ -424,9 +412,9 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
   describe('GET /api/users/:userId/all-identities', () => {
     it('answers { socialIdentities: [{ target, identity }], ssoIdentities: [] }', async () => {
       const user = await createUser();
-      const [github, google] = [unique('github'), unique('google')];
-      const withDetails = { userId: unique('gh'), details: { id: 1, name: null } };
-      const withoutDetails = { userId: unique('go') };
+      const [github, google] = [uniqueName('github'), uniqueName('google')];
+      const withDetails = { userId: uniqueName('gh'), details: { id: 1, name: null } };
+      const withoutDetails = { userId: uniqueName('go') };
       await link(user.id, github, withDetails);
       await link(user.id, google, withoutDetails);
 
@@ -462,14 +450,14 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
     it(`keeps all ${PARALLEL} distinct targets linked in parallel on one user, each answered 201`, async () => {
       const user = await createUser();
       const expected: IdentitiesMap = Object.fromEntries(
-        Array.from({ length: PARALLEL }, (_, index) => [unique(`target${index}`), { userId: unique('ext'), details: { index } }]),
+        Array.from({ length: PARALLEL }, (_, index) => [uniqueName(`target${index}`), { userId: uniqueName('ext'), details: { index } }]),
       );
 
       const responses = await Promise.all(Object.entries(expected).map(([target, identity]) => rawPut(user.id, target, identity)));
 
       expect(responses.map(outcome)).toEqual(Array.from({ length: PARALLEL }, () => '201'));
       responses.forEach((response, index) => {
-        const [target, identity] = Object.entries(expected)[index];
+        const [target, identity] = at(Object.entries(expected), index);
         expect((response.body as IdentitiesMap)[target]).toEqual(identity);
       });
       expect((await getUser(user.id)).identities).toEqual(expected);
@@ -478,7 +466,7 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
 
     it(`lets exactly one of two users win each of ${RACE_ROUNDS} parallel races for one social account; the other gets 422`, async () => {
       const [alice, bob] = await Promise.all([createUser(), createUser()]);
-      const rounds = Array.from({ length: RACE_ROUNDS }, () => ({ target: unique('race'), externalId: unique('ext') }));
+      const rounds = Array.from({ length: RACE_ROUNDS }, () => ({ target: uniqueName('race'), externalId: uniqueName('ext') }));
 
       const results = await Promise.all(
         rounds.map(({ target, externalId }) =>
@@ -487,22 +475,23 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
       );
 
       for (const [index, [aliceResponse, bobResponse]] of results.entries()) {
+        if (!aliceResponse || !bobResponse) throw new Error(`round ${index}: expected two answers`);
         expect([outcome(aliceResponse), outcome(bobResponse)].sort()).toEqual(['201', '422 user.identity_already_in_use']);
         const [winner, loser] = aliceResponse.status === 201 ? [alice, bob] : [bob, alice];
-        const { target, externalId } = rounds[index];
+        const { target, externalId } = at(rounds, index);
         expect(await getIdentity(winner.id, target)).toEqual({ identity: { userId: externalId, details: { claimedBy: winner.id } } });
         expectError(await rawGet(loser.id, target), 404, 'user.identity_not_exist');
       }
       const rows = await server.query<{ count: string }>('SELECT count(*) FROM user_identities WHERE target = ANY($1)', [
         rounds.map(({ target }) => target),
       ]);
-      expect(Number(rows[0].count)).toBe(RACE_ROUNDS);
+      expect(rows.map(({ count }) => Number(count))).toEqual([RACE_ROUNDS]);
     });
 
     it(`answers exactly one 201 and otherwise 200 to ${PARALLEL} parallel PUTs of one target, leaving one consistent value`, async () => {
       const user = await createUser();
-      const target = unique('github');
-      const candidates = Array.from({ length: PARALLEL }, (_, index) => ({ userId: unique('ext'), details: { index } }));
+      const target = uniqueName('github');
+      const candidates = Array.from({ length: PARALLEL }, (_, index) => ({ userId: uniqueName('ext'), details: { index } }));
 
       const responses = await Promise.all(candidates.map((identity) => rawPut(user.id, target, identity)));
 
@@ -520,10 +509,10 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
   describe('deleting a user', () => {
     it('deletes its identities, so another user can link the same social account', async () => {
       const [departing, successor] = await Promise.all([createUser(), createUser()]);
-      const [github, google] = [unique('github'), unique('google')];
-      const identity = { userId: unique('gh'), details: { id: 1 } };
+      const [github, google] = [uniqueName('github'), uniqueName('google')];
+      const identity = { userId: uniqueName('gh'), details: { id: 1 } };
       await link(departing.id, github, identity);
-      await link(departing.id, google, { userId: unique('go') });
+      await link(departing.id, google, { userId: uniqueName('go') });
 
       const { response } = await sdk.DELETE('/api/users/{userId}', { params: { path: { userId: departing.id } } });
       expect(response.status).toBe(204);
@@ -537,9 +526,10 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
 
   describe('authorization', () => {
     /** Every identities route, with a body where it takes one. */
-    const routes = (userId: string, target: string): { method: string; path: string; json?: unknown }[] => [
+    type Route = { method: string; path: string; json?: unknown };
+    const routes = (userId: string, target: string): [read: Route, put: Route, remove: Route, readAll: Route] => [
       { method: 'GET', path: identityPath(userId, target) },
-      { method: 'PUT', path: identityPath(userId, target), json: { userId: unique('ext') } },
+      { method: 'PUT', path: identityPath(userId, target), json: { userId: uniqueName('ext') } },
       { method: 'DELETE', path: identityPath(userId, target) },
       { method: 'GET', path: allIdentitiesPath(userId) },
     ];
@@ -548,8 +538,8 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
     let target: string;
     beforeAll(async () => {
       user = await createUser();
-      target = unique('github');
-      await link(user.id, target, { userId: unique('gh') });
+      target = uniqueName('github');
+      await link(user.id, target, { userId: uniqueName('gh') });
     });
 
     it('answers 401 auth.authorization_header_missing without a token on every route, and changes nothing', async () => {
@@ -561,7 +551,7 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
     });
 
     it('answers 403 auth.forbidden on every route to a token that holds only logs:read, and changes nothing', async () => {
-      const app = await createApplication(server, unique('logs-reader'), ['logs:read']);
+      const app = await createApplication(server, uniqueName('logs-reader'), ['logs:read']);
       const token = await fetchAccessToken(server.baseUrl, app.id, app.secret, 'logs:read');
 
       for (const { method, path, json } of routes(user.id, target)) {
@@ -572,7 +562,7 @@ describe('user social identities (/api/users/:userId/identities, /all-identities
     });
 
     it('lets a users:read token read identities but answers 403 to its PUT and DELETE', async () => {
-      const app = await createApplication(server, unique('users-reader'), ['users:read']);
+      const app = await createApplication(server, uniqueName('users-reader'), ['users:read']);
       const authorization = `Bearer ${await fetchAccessToken(server.baseUrl, app.id, app.secret, 'users:read')}`;
       const [read, put, remove, readAll] = routes(user.id, target);
 

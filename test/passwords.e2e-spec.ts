@@ -1,10 +1,11 @@
 import { hash as argon2Hash } from '@node-rs/argon2';
 import { hash as bcryptHash } from '@node-rs/bcrypt';
 import { createHash, pbkdf2Sync, randomBytes } from 'node:crypto';
-import { AUTH_ERROR_MESSAGES, callWithAuthorization, fetchAccessToken } from './support/auth.js';
+import { callWithAuthorization, fetchAccessToken } from './support/auth.js';
 import { createApplication } from './support/cli.js';
 import { createSdk, request, type RawResponse } from './support/clients.js';
 import { expectError, expectInvalidBody } from './support/expect-errors.js';
+import { uniqueName } from './support/factories.js';
 import {
   FIREBASE_VECTOR as FIREBASE,
   firebaseExpression as firebaseDigest,
@@ -15,29 +16,22 @@ import { startTestServer, type TestServer } from './support/test-server.js';
 import { ERROR_MESSAGES, type ErrorBody, MD5_OF_PASSWORD, type PasswordAlgorithm, type User } from './support/wire.js';
 
 /**
- * Imported password hashes and `POST /api/users/:userId/password/verify` (spec §2.4 step 7, §3.7,
- * §10 and the differences table): every algorithm verifies and is upgraded to Argon2i, digests and
+ * Imported password hashes and `POST /api/users/:userId/password/verify` (README "Passwords"
+ * and its Compatibility table): every algorithm verifies and is upgraded to Argon2i, digests and
  * their costs are checked at creation, verification is rate limited per user and logged.
  */
 
 const LIMIT = 3;
 const WINDOW_SECONDS = 60;
 const VERIFY_LOG_KEY = 'ManagementApi.User.Password.Verify';
-/** What the server stores for a new or upgraded password (spec §10.1). */
+/** What the server stores for a new or upgraded password: Argon2i, 8 MiB, 8 passes, 1 lane (README "Passwords"). */
 const UPGRADED_DIGEST = /^\$argon2i\$v=19\$m=8192,t=8,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/;
-const INVALID_CREDENTIALS = { code: 'session.invalid_credentials', message: 'Incorrect account or password. Please check your input.' };
+const INVALID_CREDENTIALS = { code: 'session.invalid_credentials', message: ERROR_MESSAGES['session.invalid_credentials'] };
 
 /** `@node-rs/argon2`'s `Algorithm` const enum, which isolated modules cannot inline. */
 const ARGON2_ALGORITHM = { Argon2d: 0, Argon2i: 1, Argon2id: 2 } as const;
 
 const hexOf = (algorithm: string, password: string): string => createHash(algorithm).update(password, 'utf8').digest('hex');
-
-let sequence = 0;
-/** Unique per call: every test of this file shares one database. */
-function unique(prefix: string): string {
-  sequence += 1;
-  return `${prefix}_${sequence}_${randomBytes(3).toString('hex')}`;
-}
 
 /** A password no log row could contain by accident. */
 const uniquePassword = (): string => `Pw-${randomBytes(9).toString('base64url')}`;
@@ -54,7 +48,7 @@ interface ImportCase {
   digest: () => Promise<string> | string;
 }
 
-/** One importable user per algorithm, with the spec's vectors where it has them and generated ones otherwise. */
+/** One importable user per algorithm, with published vectors where there are some and generated ones otherwise. */
 const IMPORT_CASES: ImportCase[] = [
   {
     name: 'Argon2i',
@@ -76,10 +70,10 @@ const IMPORT_CASES: ImportCase[] = [
   },
   { name: 'Bcrypt (cost 4)', algorithm: 'Bcrypt', password: 'bcrypt-secret', digest: () => bcryptHash('bcrypt-secret', 4) },
   { name: 'Bcrypt (cost 10)', algorithm: 'Bcrypt', password: 'bcrypt-secret-10', digest: () => bcryptHash('bcrypt-secret-10', 10) },
-  { name: 'MD5 (spec vector)', algorithm: 'MD5', password: 'password', digest: () => MD5_OF_PASSWORD },
+  { name: 'MD5 (known vector)', algorithm: 'MD5', password: 'password', digest: () => MD5_OF_PASSWORD },
   { name: 'SHA1', algorithm: 'SHA1', password: 'sha1-secret', digest: () => hexOf('sha1', 'sha1-secret') },
   { name: 'SHA256', algorithm: 'SHA256', password: 'sha256-secret', digest: () => hexOf('sha256', 'sha256-secret') },
-  { name: 'Legacy sha512 (spec vector)', algorithm: 'Legacy', password: 'password', digest: () => LEGACY_SHA512_OF_PASSWORD },
+  { name: 'Legacy sha512 (known vector)', algorithm: 'Legacy', password: 'password', digest: () => LEGACY_SHA512_OF_PASSWORD },
   {
     name: 'Legacy md5 with a salt around @',
     algorithm: 'Legacy',
@@ -134,13 +128,13 @@ describe('passwords: imported hashes, verification and its limits', () => {
   }
 
   async function createUser(body: CreateBody = {}): Promise<User> {
-    const { data, response } = await sdk.POST('/api/users', { body: { username: unique('pw'), ...body } });
+    const { data, response } = await sdk.POST('/api/users', { body: { username: uniqueName('pw'), ...body } });
     expect(response.status).toBe(200);
     return data as unknown as User;
   }
 
   /** The raw create request, for error bodies; a username lets the test check no user was stored. */
-  function createRaw(body: Record<string, unknown>, username = unique('rejected')): Promise<RawResponse<ErrorBody>> {
+  function createRaw(body: Record<string, unknown>, username = uniqueName('rejected')): Promise<RawResponse<ErrorBody>> {
     return call<ErrorBody>('POST', '/api/users', { username, ...body });
   }
 
@@ -221,7 +215,7 @@ describe('passwords: imported hashes, verification and its limits', () => {
         expect(upgraded.passwordAlgorithm).toBe('Argon2i');
         expect(upgraded.passwordDigest).toMatch(UPGRADED_DIGEST);
         const [after] = await server.query<{ password_updated_at: Date }>('SELECT password_updated_at FROM users WHERE id = $1', [user.id]);
-        expect(after.password_updated_at).toEqual(before.password_updated_at);
+        expect(after?.password_updated_at).toEqual(before?.password_updated_at);
 
         await expectVerified(user.id, password);
         await expectInvalidCredentials(user.id, `${password}x`);
@@ -277,7 +271,7 @@ describe('passwords: imported hashes, verification and its limits', () => {
       await expectInvalidCredentials(copy.id, 'round-trip-secreT');
     });
 
-    const ROUND_TRIP_CASES = ['Bcrypt (cost 4)', 'SHA1', 'Legacy sha512 (spec vector)', 'Legacy firebase-scrypt (Firebase vector)'];
+    const ROUND_TRIP_CASES = ['Bcrypt (cost 4)', 'SHA1', 'Legacy sha512 (known vector)', 'Legacy firebase-scrypt (Firebase vector)'];
 
     it.each(IMPORT_CASES.filter(({ name }) => ROUND_TRIP_CASES.includes(name)))(
       're-imports a stored $name digest (before and after its upgrade) into fresh users that verify',
@@ -328,7 +322,7 @@ describe('passwords: imported hashes, verification and its limits', () => {
 
     it('rejects a 257-byte password with 400 on create, PATCH …/password and verify', async () => {
       expect(Buffer.byteLength(PASSWORD_257_BYTES, 'utf8')).toBe(257);
-      const username = unique('toolong');
+      const username = uniqueName('toolong');
       expectInvalidBody(await createRaw({ password: PASSWORD_257_BYTES }, username), 'password');
       await expectNoUserNamed(username);
 
@@ -343,21 +337,21 @@ describe('passwords: imported hashes, verification and its limits', () => {
 
   describe('create: password and digest errors', () => {
     it('rejects password together with passwordDigest with 400 user.password_and_digest', async () => {
-      const username = unique('both');
+      const username = uniqueName('both');
       const response = await createRaw({ password: 'secret', passwordDigest: MD5_OF_PASSWORD, passwordAlgorithm: 'MD5' }, username);
       expectError(response, 400, 'user.password_and_digest', ERROR_MESSAGES['user.password_and_digest']);
       await expectNoUserNamed(username);
     });
 
     it('rejects passwordDigest without passwordAlgorithm with 400 user.password_algorithm_required', async () => {
-      const username = unique('noalg');
+      const username = uniqueName('noalg');
       const response = await createRaw({ passwordDigest: MD5_OF_PASSWORD }, username);
       expectError(response, 400, 'user.password_algorithm_required', ERROR_MESSAGES['user.password_algorithm_required']);
       await expectNoUserNamed(username);
     });
 
     it('rejects Legacy without a digest with 400 password.unsupported_encryption_method', async () => {
-      const username = unique('legacy');
+      const username = uniqueName('legacy');
       const response = await createRaw({ passwordAlgorithm: 'Legacy' }, username);
       expect({ status: response.status, code: response.body.code }).toEqual({
         status: 400,
@@ -374,7 +368,7 @@ describe('passwords: imported hashes, verification and its limits', () => {
       ['a bad hex: salt', pbkdf2Digest('hex:abc', '1000', '32', 'sha256')],
       ['non-integer iterations', pbkdf2Digest('salt', 'many', '32', 'sha256')],
     ])('rejects a Legacy digest with %s: 400 password.invalid_legacy_password_format', async (_, passwordDigest) => {
-      const username = unique('legacy');
+      const username = uniqueName('legacy');
       const response = await createRaw({ passwordDigest, passwordAlgorithm: 'Legacy' }, username);
       expectError(response, 400, 'password.invalid_legacy_password_format', 'Invalid legacy password format.');
       await expectNoUserNamed(username);
@@ -408,7 +402,7 @@ describe('passwords: imported hashes, verification and its limits', () => {
       ];
 
       it.each(cases)('rejects %s', async (_, passwordAlgorithm, digest) => {
-        const username = unique('costly');
+        const username = uniqueName('costly');
         expectInvalidBody(await createRaw({ passwordDigest: await digest(), passwordAlgorithm }, username), 'passwordDigest');
         await expectNoUserNamed(username);
       });
@@ -443,7 +437,7 @@ describe('passwords: imported hashes, verification and its limits', () => {
     ] as [string, PasswordAlgorithm, () => Promise<string> | string][])(
       'rejects %s with 400 guard.invalid_input about passwordDigest',
       async (_, passwordAlgorithm, digest) => {
-        const username = unique('malformed');
+        const username = uniqueName('malformed');
         expectInvalidBody(await createRaw({ passwordDigest: await digest(), passwordAlgorithm }, username), 'passwordDigest');
         await expectNoUserNamed(username);
       },
@@ -576,7 +570,7 @@ describe('passwords: imported hashes, verification and its limits', () => {
         const response = await callWithAuthorization(server.baseUrl, 'POST', userPath(user.id, '/password/verify'), undefined, {
           password: 'nope',
         });
-        expectError(response, 401, 'auth.authorization_header_missing', AUTH_ERROR_MESSAGES['auth.authorization_header_missing']);
+        expectError(response, 401, 'auth.authorization_header_missing');
       }
       const empty = await callWithAuthorization(server.baseUrl, 'POST', userPath(user.id, '/password/verify'), undefined, { password: '' });
       expect(empty.status).toBe(401);
@@ -585,14 +579,14 @@ describe('passwords: imported hashes, verification and its limits', () => {
     });
 
     it('answers 403 auth.forbidden to a users:read-only token, and counts no attempt', async () => {
-      const reader = await createApplication(server, unique('reader'), ['users:read']);
+      const reader = await createApplication(server, uniqueName('reader'), ['users:read']);
       const token = await fetchAccessToken(server.baseUrl, reader.id, reader.secret, 'users:read');
       const user = await createUser({ password: 'forbidden-secret' });
       for (let attempt = 0; attempt <= LIMIT; attempt += 1) {
         const response = await callWithAuthorization(server.baseUrl, 'POST', userPath(user.id, '/password/verify'), `Bearer ${token}`, {
           password: 'forbidden-secret',
         });
-        expectError(response, 403, 'auth.forbidden', AUTH_ERROR_MESSAGES['auth.forbidden']);
+        expectError(response, 403, 'auth.forbidden');
       }
       expect(await verifyLogResults(user.id)).toEqual([]);
       await expectInvalidCredentials(user.id, 'nope');

@@ -29,7 +29,7 @@ describe('POST /oidc/token rate limit (TOKEN_MAX_ATTEMPTS=3)', () => {
     return {
       statuses: responses.map((response) => response.status),
       bodies: responses.map((response) => response.body),
-      retryAfter: responses[LIMIT].headers.get('retry-after'),
+      retryAfter: responses[LIMIT]?.headers.get('retry-after') ?? null,
     };
   }
 

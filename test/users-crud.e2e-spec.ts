@@ -2,46 +2,10 @@ import { createHash } from 'node:crypto';
 import { createSdk, request, type RawResponse } from './support/clients.js';
 import { expectError, expectInvalidBody } from './support/expect-errors.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
-import {
-  type ErrorBody,
-  expectedNewUser,
-  MD5_OF_PASSWORD,
-  type PasswordAlgorithm,
-  type Profile,
-  type User,
-  USER_KEYS,
-} from './support/wire.js';
+import { type ErrorBody, expectedNewUser, MD5_OF_PASSWORD, type Profile, type User, USER_KEYS } from './support/wire.js';
+import { createUser, uniqueEmail, uniqueName, uniqueNationalMobile, uniquePhone } from './support/factories.js';
 
 const ARGON2I_PREFIX = '$argon2i$v=19$m=8192,t=8,p=1$';
-
-interface CreateUserBody {
-  username?: string;
-  primaryEmail?: string;
-  primaryPhone?: string;
-  password?: string;
-  passwordDigest?: string;
-  passwordAlgorithm?: PasswordAlgorithm;
-  name?: string;
-  avatar?: string | null;
-  customData?: Record<string, unknown>;
-  profile?: Profile;
-}
-
-let sequence = 0;
-/** A fresh username (also usable as a prefix); tests share one database. */
-function uniqueName(prefix = 'user'): string {
-  sequence += 1;
-  return `${prefix}_${sequence}`;
-}
-const uniqueEmail = (): string => `${uniqueName('mail')}@example.com`;
-
-/** Australian mobile national numbers (`4` + 8 digits): `61<national>` and `610<national>` are one number. */
-const phoneBase = 20_000_000 + Math.floor(Math.random() * 60_000_000);
-function uniqueNationalMobile(): string {
-  sequence += 1;
-  return `4${phoneBase + sequence}`;
-}
-const uniquePhone = (): string => `61${uniqueNationalMobile()}`;
 
 describe('users CRUD (/api/users/**)', () => {
   let server: TestServer;
@@ -61,12 +25,6 @@ describe('users CRUD (/api/users/**)', () => {
 
   const userPath = (userId: string, suffix = ''): string => `/api/users/${encodeURIComponent(userId)}${suffix}`;
 
-  async function createUser(body: CreateUserBody = {}): Promise<User> {
-    const { data, response } = await sdk.POST('/api/users', { body });
-    expect(response.status).toBe(200);
-    return data as unknown as User;
-  }
-
   async function getUser(userId: string, query = ''): Promise<RawResponse<User>> {
     const response = await call<User>('GET', `${userPath(userId)}${query}`);
     expect(response.status).toBe(200);
@@ -85,7 +43,7 @@ describe('users CRUD (/api/users/**)', () => {
 
   describe('POST /api/users', () => {
     it('lists a created user exactly as the create answered it', async () => {
-      const created = await createUser({
+      const created = await createUser(sdk, {
         username: uniqueName(),
         primaryEmail: uniqueEmail(),
         primaryPhone: uniquePhone(),
@@ -145,17 +103,20 @@ describe('users CRUD (/api/users/**)', () => {
     });
 
     it('creates a user from an empty body with every optional field null or empty', async () => {
-      const user = await createUser({});
+      const user = await createUser(sdk, {});
       expect(Object.keys(user)).toEqual(USER_KEYS);
       expect(user).toEqual(expectedNewUser());
     });
 
     it('is readable back through GET with the same id and contents, without ssoIdentities', async () => {
-      const user = await createUser({
-        username: uniqueName(),
+      const username = uniqueName();
+      const user = await createUser(sdk, {
+        username,
+        password: 'secret-1',
         customData: { foo: 'bar' },
         profile: { gender: 'neutral' },
       });
+      expect(user).toMatchObject({ username, hasPassword: true });
       const fetched = await getUser(user.id);
       expect(fetched.body).toEqual(user);
       expect(fetched.body).not.toHaveProperty('ssoIdentities');
@@ -195,12 +156,12 @@ describe('users CRUD (/api/users/**)', () => {
     });
 
     it('stores an empty name as null', async () => {
-      const user = await createUser({ name: '' });
+      const user = await createUser(sdk, { name: '' });
       expect(user.name).toBeNull();
     });
 
     it('accepts a name of 128 characters and rejects 129 with 422 entity.value_too_long and no database text', async () => {
-      const ok = await createUser({ name: 'n'.repeat(128) });
+      const ok = await createUser(sdk, { name: 'n'.repeat(128) });
       expect(ok.name).toHaveLength(128);
 
       const tooLong = await call('POST', '/api/users', { name: 'n'.repeat(129) });
@@ -265,7 +226,7 @@ describe('users CRUD (/api/users/**)', () => {
       ['', null],
       [null, null],
     ])('accepts the avatar %j and stores %j', async (avatar, stored) => {
-      const user = await createUser({ avatar });
+      const user = await createUser(sdk, { avatar });
       expect(user.avatar).toBe(stored);
     });
 
@@ -274,7 +235,7 @@ describe('users CRUD (/api/users/**)', () => {
     });
 
     it('applies no password policy', async () => {
-      const user = await createUser({ password: 'abc' });
+      const user = await createUser(sdk, { password: 'abc' });
       expect(user.hasPassword).toBe(true);
     });
 
@@ -310,7 +271,7 @@ describe('users CRUD (/api/users/**)', () => {
           JSON.stringify(['sha256', [salt, '@'], createHash('sha256').update(`${salt}password`).digest('hex')]);
         return shell('s'.repeat(length - shell('').length));
       };
-      const accepted = await createUser({ passwordDigest: legacyDigestOfLength(256), passwordAlgorithm: 'Legacy' });
+      const accepted = await createUser(sdk, { passwordDigest: legacyDigestOfLength(256), passwordAlgorithm: 'Legacy' });
       expect(accepted.hasPassword).toBe(true);
 
       const rejected = await call('POST', '/api/users', { passwordDigest: legacyDigestOfLength(257), passwordAlgorithm: 'Legacy' });
@@ -318,21 +279,21 @@ describe('users CRUD (/api/users/**)', () => {
     });
 
     it('stores an imported MD5 digest verbatim with its algorithm', async () => {
-      const user = await createUser({ passwordDigest: MD5_OF_PASSWORD, passwordAlgorithm: 'MD5' });
+      const user = await createUser(sdk, { passwordDigest: MD5_OF_PASSWORD, passwordAlgorithm: 'MD5' });
       expect(user.hasPassword).toBe(true);
       const fetched = await getUser(user.id, '?includePasswordHash=true');
       expect(fetched.body).toMatchObject({ passwordDigest: MD5_OF_PASSWORD, passwordAlgorithm: 'MD5', hasPassword: true });
     });
 
     it('ignores passwordAlgorithm without a password or digest', async () => {
-      const user = await createUser({ passwordAlgorithm: 'MD5' });
+      const user = await createUser(sdk, { passwordAlgorithm: 'MD5' });
       expect(user.hasPassword).toBe(false);
       const fetched = await getUser(user.id, '?includePasswordHash=true');
       expect(fetched.body).toMatchObject({ passwordDigest: null, passwordAlgorithm: null });
     });
 
     it('ignores passwordAlgorithm next to a plain password and hashes with Argon2i', async () => {
-      const user = await createUser({ password: 'secret', passwordAlgorithm: 'MD5' });
+      const user = await createUser(sdk, { password: 'secret', passwordAlgorithm: 'MD5' });
       const fetched = await getUser(user.id, '?includePasswordHash=true');
       expect(fetched.body.passwordAlgorithm).toBe('Argon2i');
       expect(fetched.body.passwordDigest!.startsWith(ARGON2I_PREFIX)).toBe(true);
@@ -345,13 +306,13 @@ describe('users CRUD (/api/users/**)', () => {
 
     it('rejects a taken username with 422 user.username_already_in_use', async () => {
       const username = uniqueName();
-      await createUser({ username });
+      await createUser(sdk, { username });
       expectError(await call('POST', '/api/users', { username }), 422, 'user.username_already_in_use');
     });
 
     it('keeps the e-mail letter case and rejects any case variant as taken with 422 user.email_already_in_use', async () => {
       const primaryEmail = `Mixed.${uniqueName('Case')}@Example.COM`;
-      const user = await createUser({ primaryEmail });
+      const user = await createUser(sdk, { primaryEmail });
       expect(user.primaryEmail).toBe(primaryEmail);
 
       expectError(await call('POST', '/api/users', { primaryEmail }), 422, 'user.email_already_in_use');
@@ -361,24 +322,24 @@ describe('users CRUD (/api/users/**)', () => {
 
     it('rejects a taken phone with 422 user.phone_already_in_use', async () => {
       const primaryPhone = uniquePhone();
-      await createUser({ primaryPhone });
+      await createUser(sdk, { primaryPhone });
       expectError(await call('POST', '/api/users', { primaryPhone }), 422, 'user.phone_already_in_use');
     });
 
     it('treats a phone with the trunk zero as taken by the same number without it', async () => {
       const national = uniqueNationalMobile();
-      await createUser({ primaryPhone: `61${national}` });
+      await createUser(sdk, { primaryPhone: `61${national}` });
       expectError(await call('POST', '/api/users', { primaryPhone: `610${national}` }), 422, 'user.phone_already_in_use');
     });
 
     it('treats a phone without the trunk zero as taken by the same number with it', async () => {
       const national = uniqueNationalMobile();
-      await createUser({ primaryPhone: `610${national}` });
+      await createUser(sdk, { primaryPhone: `610${national}` });
       expectError(await call('POST', '/api/users', { primaryPhone: `61${national}` }), 422, 'user.phone_already_in_use');
     });
 
     it('checks collisions in the order username, e-mail, phone', async () => {
-      const taken = await createUser({ username: uniqueName(), primaryEmail: uniqueEmail(), primaryPhone: uniquePhone() });
+      const taken = await createUser(sdk, { username: uniqueName(), primaryEmail: uniqueEmail(), primaryPhone: uniquePhone() });
       const all = { username: taken.username, primaryEmail: taken.primaryEmail, primaryPhone: taken.primaryPhone };
       expectError(await call('POST', '/api/users', all), 422, 'user.username_already_in_use');
       expectError(
@@ -389,7 +350,7 @@ describe('users CRUD (/api/users/**)', () => {
     });
 
     it('answers a taken username before an unusable imported digest, and stores neither request', async () => {
-      const taken = await createUser({ username: uniqueName() });
+      const taken = await createUser(sdk, { username: uniqueName() });
       const badDigest = { passwordDigest: 'not-a-bcrypt-hash', passwordAlgorithm: 'Bcrypt' };
       expectError(await call('POST', '/api/users', { username: taken.username, ...badDigest }), 422, 'user.username_already_in_use');
       const fresh = uniqueName();
@@ -401,21 +362,21 @@ describe('users CRUD (/api/users/**)', () => {
     });
 
     it('stores 610412345678 as 61412345678, also on re-fetch', async () => {
-      const user = await createUser({ primaryPhone: '610412345678' });
+      const user = await createUser(sdk, { primaryPhone: '610412345678' });
       expect(user.primaryPhone).toBe('61412345678');
       expect((await getUser(user.id)).body.primaryPhone).toBe('61412345678');
     });
 
     it('stores 4407911123456 as 447911123456', async () => {
-      const user = await createUser({ primaryPhone: '4407911123456' });
+      const user = await createUser(sdk, { primaryPhone: '4407911123456' });
       expect(user.primaryPhone).toBe('447911123456');
     });
 
     it('stores both spellings of a number in the same normalised form', async () => {
       const withoutZero = uniqueNationalMobile();
       const withZero = uniqueNationalMobile();
-      expect((await createUser({ primaryPhone: `61${withoutZero}` })).primaryPhone).toBe(`61${withoutZero}`);
-      expect((await createUser({ primaryPhone: `610${withZero}` })).primaryPhone).toBe(`61${withZero}`);
+      expect((await createUser(sdk, { primaryPhone: `61${withoutZero}` })).primaryPhone).toBe(`61${withoutZero}`);
+      expect((await createUser(sdk, { primaryPhone: `610${withZero}` })).primaryPhone).toBe(`61${withZero}`);
     });
 
     it('rejects an unparseable phone with 422 user.invalid_phone', async () => {
@@ -423,7 +384,7 @@ describe('users CRUD (/api/users/**)', () => {
     });
 
     it('answers a taken username, then an unusable digest, before an unparseable phone (Logto order)', async () => {
-      const taken = await createUser({ username: uniqueName() });
+      const taken = await createUser(sdk, { username: uniqueName() });
       expectError(await call('POST', '/api/users', { username: taken.username, primaryPhone: '12' }), 422, 'user.username_already_in_use');
       expectError(
         await call('POST', '/api/users', {
@@ -473,7 +434,7 @@ describe('users CRUD (/api/users/**)', () => {
     });
 
     it('does not add the hash to responses of routes that do not support includePasswordHash', async () => {
-      const user = await createUser({ password: 'secret-1' });
+      const user = await createUser(sdk, { password: 'secret-1' });
       const patched = await call<User>('PATCH', `${userPath(user.id)}?includePasswordHash=true`, { name: 'x' });
       expect(patched.status).toBe(200);
       expectNoPasswordHash(patched);
@@ -483,7 +444,7 @@ describe('users CRUD (/api/users/**)', () => {
     });
 
     it('shows an Argon2i digest and algorithm with includePasswordHash=true', async () => {
-      const user = await createUser({ password: 'secret-1' });
+      const user = await createUser(sdk, { password: 'secret-1' });
       const fetched = await getUser(user.id, '?includePasswordHash=true');
       expect(Object.keys(fetched.body).slice(0, USER_KEYS.length)).toEqual(USER_KEYS);
       expect(fetched.body.hasPassword).toBe(true);
@@ -492,19 +453,19 @@ describe('users CRUD (/api/users/**)', () => {
     });
 
     it('shows null digest and algorithm for a user without a password', async () => {
-      const user = await createUser({ username: uniqueName() });
+      const user = await createUser(sdk, { username: uniqueName() });
       const fetched = await getUser(user.id, '?includePasswordHash=true');
       expect(fetched.body).toMatchObject({ hasPassword: false, passwordDigest: null, passwordAlgorithm: null });
     });
 
     it.each(['1', 'yes', 'YEAH', 'y'])('treats includePasswordHash=%s as yes', async (flag) => {
-      const user = await createUser({ password: 'secret-1' });
+      const user = await createUser(sdk, { password: 'secret-1' });
       const fetched = await getUser(user.id, `?includePasswordHash=${flag}`);
       expect(fetched.body.passwordAlgorithm).toBe('Argon2i');
     });
 
     it.each(['false', '0', 'no', ''])('treats includePasswordHash=%j as no', async (flag) => {
-      const user = await createUser({ password: 'secret-1' });
+      const user = await createUser(sdk, { password: 'secret-1' });
       const fetched = await getUser(user.id, `?includePasswordHash=${flag}`);
       expect(fetched.body).not.toHaveProperty('passwordDigest');
       expectNoPasswordHash(fetched);
@@ -512,8 +473,8 @@ describe('users CRUD (/api/users/**)', () => {
 
     it('lists digests only with includePasswordHash=true, null for users without a password', async () => {
       const prefix = uniqueName('listhash');
-      const withPassword = await createUser({ username: `${prefix}_a`, password: 'secret-1' });
-      const withoutPassword = await createUser({ username: `${prefix}_b` });
+      const withPassword = await createUser(sdk, { username: `${prefix}_a`, password: 'secret-1' });
+      const withoutPassword = await createUser(sdk, { username: `${prefix}_b` });
       const search = `search=${encodeURIComponent(`%${prefix}%`)}`;
 
       const plain = await call<User[]>('GET', `/api/users?${search}`);
@@ -536,7 +497,7 @@ describe('users CRUD (/api/users/**)', () => {
 
   describe('GET /api/users/:userId', () => {
     it('adds ssoIdentities: [] with includeSsoIdentities=yes and omits it otherwise', async () => {
-      const user = await createUser({ username: uniqueName() });
+      const user = await createUser(sdk, { username: uniqueName() });
       const { data, response } = await sdk.GET('/api/users/{userId}', {
         params: { path: { userId: user.id }, query: { includeSsoIdentities: 'yes' } },
       });
@@ -555,14 +516,14 @@ describe('users CRUD (/api/users/**)', () => {
     });
 
     it('sends Cache-Control: no-store', async () => {
-      const user = await createUser({});
+      const user = await createUser(sdk, {});
       expectNoStore((await getUser(user.id)).headers);
     });
   });
 
   describe('PATCH /api/users/:userId', () => {
     it('updates every field and returns the whole user with a later updatedAt', async () => {
-      const user = await createUser({ username: uniqueName() });
+      const user = await createUser(sdk, { username: uniqueName() });
       const changes = {
         username: uniqueName(),
         primaryEmail: uniqueEmail(),
@@ -584,7 +545,7 @@ describe('users CRUD (/api/users/**)', () => {
     });
 
     it('increases updatedAt strictly on each update, even back to back', async () => {
-      const user = await createUser({});
+      const user = await createUser(sdk, {});
       const first = await call<User>('PATCH', userPath(user.id), { name: 'one' });
       const second = await call<User>('PATCH', userPath(user.id), { name: 'two' });
       expect(first.body.updatedAt).toBeGreaterThan(user.updatedAt);
@@ -596,15 +557,15 @@ describe('users CRUD (/api/users/**)', () => {
       ['profile', null],
       ['profile.nickname', null],
     ])('rejects %s = %j with 400 guard.invalid_input and leaves the user unchanged', async (keyPath, value) => {
-      const user = await createUser({ customData: { kept: true }, profile: { nickname: 'nick' } });
-      const [field, nested] = keyPath.split('.');
+      const user = await createUser(sdk, { customData: { kept: true }, profile: { nickname: 'nick' } });
+      const [field = '', nested] = keyPath.split('.');
       const body = { [field]: nested ? { [nested]: value } : value };
       expectInvalidBody(await call('PATCH', userPath(user.id), body), keyPath);
       expect((await getUser(user.id)).body).toEqual(user);
     });
 
     it.each(['', null])('clears username, email, phone, name and avatar with %j', async (cleared) => {
-      const user = await createUser({
+      const user = await createUser(sdk, {
         username: uniqueName(),
         primaryEmail: uniqueEmail(),
         primaryPhone: uniquePhone(),
@@ -630,7 +591,7 @@ describe('users CRUD (/api/users/**)', () => {
     });
 
     it('replaces customData and profile as a whole', async () => {
-      const user = await createUser({
+      const user = await createUser(sdk, {
         customData: { a: 1, b: { c: 2 } },
         profile: { gender: 'neutral', address: { formatted: '1 Main St' } },
       });
@@ -641,7 +602,7 @@ describe('users CRUD (/api/users/**)', () => {
     });
 
     it('normalises a phone number with the trunk zero', async () => {
-      const user = await createUser({});
+      const user = await createUser(sdk, {});
       const national = uniqueNationalMobile();
       const response = await call<User>('PATCH', userPath(user.id), { primaryPhone: `610${national}` });
       expect(response.status).toBe(200);
@@ -649,17 +610,17 @@ describe('users CRUD (/api/users/**)', () => {
     });
 
     it('answers an empty body with 422 entity.invalid_input', async () => {
-      const user = await createUser({});
+      const user = await createUser(sdk, {});
       expectError(await call('PATCH', userPath(user.id), {}), 422, 'entity.invalid_input');
     });
 
     it('answers a body of only unknown keys with 422 entity.invalid_input', async () => {
-      const user = await createUser({});
+      const user = await createUser(sdk, {});
       expectError(await call('PATCH', userPath(user.id), { foo: 'bar', nickname: 'x' }), 422, 'entity.invalid_input');
     });
 
     it('ignores protected fields and treats a body of only those as empty', async () => {
-      const user = await createUser({ username: uniqueName() });
+      const user = await createUser(sdk, { username: uniqueName() });
       const protectedFields = {
         id: 'zzzzzzzzzzzz',
         createdAt: 1,
@@ -700,23 +661,23 @@ describe('users CRUD (/api/users/**)', () => {
       ['avatar', 'not a url'],
       ['name', 5],
     ])('rejects an invalid %s %j with 400 guard.invalid_input', async (field, value) => {
-      const user = await createUser({});
+      const user = await createUser(sdk, {});
       expectInvalidBody(await call('PATCH', userPath(user.id), { [field]: value }), field);
     });
 
     it('rejects customData that is not an object and a non-string profile value with 400', async () => {
-      const user = await createUser({});
+      const user = await createUser(sdk, {});
       expectInvalidBody(await call('PATCH', userPath(user.id), { customData: ['x'] }), 'customData');
       expectInvalidBody(await call('PATCH', userPath(user.id), { profile: { nickname: 1 } }), 'profile.nickname');
     });
 
     it('rejects an unparseable phone with 422 user.invalid_phone', async () => {
-      const user = await createUser({});
+      const user = await createUser(sdk, {});
       expectError(await call('PATCH', userPath(user.id), { primaryPhone: '12' }), 422, 'user.invalid_phone');
     });
 
     it('rejects a 129-character name with 422 entity.value_too_long', async () => {
-      const user = await createUser({});
+      const user = await createUser(sdk, {});
       expectError(await call('PATCH', userPath(user.id), { name: 'n'.repeat(129) }), 422, 'entity.value_too_long');
     });
 
@@ -727,8 +688,8 @@ describe('users CRUD (/api/users/**)', () => {
 
       beforeEach(async () => {
         ownerNational = uniqueNationalMobile();
-        owner = await createUser({ username: uniqueName(), primaryEmail: uniqueEmail(), primaryPhone: `61${ownerNational}` });
-        other = await createUser({ username: uniqueName(), primaryEmail: uniqueEmail(), primaryPhone: uniquePhone() });
+        owner = await createUser(sdk, { username: uniqueName(), primaryEmail: uniqueEmail(), primaryPhone: `61${ownerNational}` });
+        other = await createUser(sdk, { username: uniqueName(), primaryEmail: uniqueEmail(), primaryPhone: uniquePhone() });
       });
 
       it('rejects a taken e-mail, in any letter case, with 422 user.email_already_in_use', async () => {
@@ -782,7 +743,7 @@ describe('users CRUD (/api/users/**)', () => {
 
   describe('PATCH /api/users/:userId/password', () => {
     it('sets a password and returns the user with hasPassword true and a later updatedAt', async () => {
-      const user = await createUser({ username: uniqueName() });
+      const user = await createUser(sdk, { username: uniqueName() });
       expect(user.hasPassword).toBe(false);
       const { data, response } = await sdk.PATCH('/api/users/{userId}/password', {
         params: { path: { userId: user.id } },
@@ -797,7 +758,7 @@ describe('users CRUD (/api/users/**)', () => {
     });
 
     it('replaces an existing hash with a fresh Argon2i one, without any password policy', async () => {
-      const user = await createUser({ passwordDigest: MD5_OF_PASSWORD, passwordAlgorithm: 'MD5' });
+      const user = await createUser(sdk, { passwordDigest: MD5_OF_PASSWORD, passwordAlgorithm: 'MD5' });
       const response = await call<User>('PATCH', userPath(user.id, '/password'), { password: 'abc' });
       expect(response.status).toBe(200);
       const fetched = await getUser(user.id, '?includePasswordHash=true');
@@ -806,7 +767,7 @@ describe('users CRUD (/api/users/**)', () => {
     });
 
     it('rejects an empty or missing password with 400 guard.invalid_input', async () => {
-      const user = await createUser({});
+      const user = await createUser(sdk, {});
       expectInvalidBody(await call('PATCH', userPath(user.id, '/password'), { password: '' }), 'password');
       expectInvalidBody(await call('PATCH', userPath(user.id, '/password'), {}), 'password');
       expect((await getUser(user.id)).body.hasPassword).toBe(false);
@@ -819,7 +780,7 @@ describe('users CRUD (/api/users/**)', () => {
 
   describe('PATCH /api/users/:userId/is-suspended', () => {
     it('suspends and reinstates a user', async () => {
-      const user = await createUser({ username: uniqueName() });
+      const user = await createUser(sdk, { username: uniqueName() });
       const suspended = await sdk.PATCH('/api/users/{userId}/is-suspended', {
         params: { path: { userId: user.id } },
         body: { isSuspended: true },
@@ -843,7 +804,7 @@ describe('users CRUD (/api/users/**)', () => {
     it.each([{}, { isSuspended: 'true' }, { isSuspended: 1 }, { isSuspended: null }])(
       'rejects %j with 400 guard.invalid_input',
       async (body) => {
-        const user = await createUser({});
+        const user = await createUser(sdk, {});
         expectInvalidBody(await call('PATCH', userPath(user.id, '/is-suspended'), body), 'isSuspended');
       },
     );
@@ -856,7 +817,7 @@ describe('users CRUD (/api/users/**)', () => {
   describe('DELETE /api/users/:userId', () => {
     it('answers 204 with an empty body, after which the user is gone', async () => {
       const username = uniqueName();
-      const user = await createUser({ username, password: 'secret' });
+      const user = await createUser(sdk, { username, password: 'secret' });
       const response = await call('DELETE', userPath(user.id));
       expect(response.status).toBe(204);
       expect(response.text).toBe('');
@@ -868,10 +829,10 @@ describe('users CRUD (/api/users/**)', () => {
 
     it('works through the SDK and frees the username for a new user', async () => {
       const username = uniqueName();
-      const user = await createUser({ username });
+      const user = await createUser(sdk, { username });
       const { response } = await sdk.DELETE('/api/users/{userId}', { params: { path: { userId: user.id } } });
       expect(response.status).toBe(204);
-      const again = await createUser({ username });
+      const again = await createUser(sdk, { username });
       expect(again.id).not.toBe(user.id);
     });
 
@@ -882,7 +843,7 @@ describe('users CRUD (/api/users/**)', () => {
 
   describe('custom data', () => {
     it('GET returns the customData object', async () => {
-      const user = await createUser({ customData: { plan: 'free', limits: { seats: 1 } } });
+      const user = await createUser(sdk, { customData: { plan: 'free', limits: { seats: 1 } } });
       const { data, response } = await sdk.GET('/api/users/{userId}/custom-data', { params: { path: { userId: user.id } } });
       expect(response.status).toBe(200);
       expectNoStore(response.headers);
@@ -890,7 +851,7 @@ describe('users CRUD (/api/users/**)', () => {
     });
 
     it('PATCH merges top-level keys shallowly, stores null values and returns the whole object', async () => {
-      const user = await createUser({ customData: { keep: 1, overwrite: 'old', nested: { x: 1, y: 2 } } });
+      const user = await createUser(sdk, { customData: { keep: 1, overwrite: 'old', nested: { x: 1, y: 2 } } });
       const { data, response } = await sdk.PATCH('/api/users/{userId}/custom-data', {
         params: { path: { userId: user.id } },
         body: { customData: { overwrite: 'new', nested: { z: 3 }, cleared: null, added: [1, 2] } },
@@ -907,7 +868,7 @@ describe('users CRUD (/api/users/**)', () => {
     });
 
     it('PATCH rejects a body without an object customData with 400 guard.invalid_input', async () => {
-      const user = await createUser({});
+      const user = await createUser(sdk, {});
       expectInvalidBody(await call('PATCH', userPath(user.id, '/custom-data'), {}), 'customData');
       expectInvalidBody(await call('PATCH', userPath(user.id, '/custom-data'), { customData: [1] }), 'customData');
       expectInvalidBody(await call('PATCH', userPath(user.id, '/custom-data'), { customData: null }), 'customData');
@@ -921,7 +882,7 @@ describe('users CRUD (/api/users/**)', () => {
 
   describe('PATCH /api/users/:userId/profile', () => {
     it('merges shallowly: later patches keep the earlier address, a new address replaces it whole', async () => {
-      const user = await createUser({});
+      const user = await createUser(sdk, {});
       const patchProfile = (profile: Profile) =>
         sdk.PATCH('/api/users/{userId}/profile', { params: { path: { userId: user.id } }, body: { profile } });
 
@@ -944,14 +905,14 @@ describe('users CRUD (/api/users/**)', () => {
     });
 
     it('drops unknown profile keys', async () => {
-      const user = await createUser({});
+      const user = await createUser(sdk, {});
       const response = await call('PATCH', userPath(user.id, '/profile'), { profile: { nickname: 'n', shoeSize: '44' } });
       expect(response.status).toBe(200);
       expect(response.body).toEqual({ nickname: 'n' });
     });
 
     it('rejects a non-string value or a missing profile with 400 guard.invalid_input', async () => {
-      const user = await createUser({});
+      const user = await createUser(sdk, {});
       expectInvalidBody(await call('PATCH', userPath(user.id, '/profile'), { profile: { gender: 1 } }), 'profile.gender');
       expectInvalidBody(await call('PATCH', userPath(user.id, '/profile'), {}), 'profile');
     });
@@ -963,7 +924,7 @@ describe('users CRUD (/api/users/**)', () => {
 
   describe('GET /api/users/:userId/has-password', () => {
     it('tells whether the user has a password', async () => {
-      const user = await createUser({});
+      const user = await createUser(sdk, {});
       const before = await sdk.GET('/api/users/{userId}/has-password', { params: { path: { userId: user.id } } });
       expect(before.response.status).toBe(200);
       expectNoStore(before.response.headers);
@@ -975,7 +936,7 @@ describe('users CRUD (/api/users/**)', () => {
     });
 
     it('answers true for an imported digest', async () => {
-      const user = await createUser({ passwordDigest: MD5_OF_PASSWORD, passwordAlgorithm: 'MD5' });
+      const user = await createUser(sdk, { passwordDigest: MD5_OF_PASSWORD, passwordAlgorithm: 'MD5' });
       expect((await call('GET', userPath(user.id, '/has-password'))).body).toEqual({ hasPassword: true });
     });
 
@@ -986,7 +947,7 @@ describe('users CRUD (/api/users/**)', () => {
 
   describe('Cache-Control', () => {
     it('sends no-store on every user route, errors included', async () => {
-      const user = await createUser({ password: 'secret' });
+      const user = await createUser(sdk, { password: 'secret' });
       const responses = [
         await call('GET', '/api/users'),
         await call('GET', userPath(user.id)),

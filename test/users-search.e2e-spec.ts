@@ -1,6 +1,8 @@
 import { createSdk, request, type RawResponse } from './support/clients.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { ERROR_MESSAGES, type ErrorBody, MD5_OF_PASSWORD, type User } from './support/wire.js';
+import { parseLinks, type QueryPairs, toQueryString } from './support/links.js';
+import { at } from './support/at.js';
 
 /**
  * `GET /api/users`: ordering, pagination headers and the search query language, against one
@@ -17,8 +19,6 @@ interface SeedUser {
   passwordDigest?: string;
   passwordAlgorithm?: 'MD5';
 }
-
-type QueryPairs = readonly (readonly [string, string])[];
 
 const TOMS: SeedUser[] = [1, 2, 3, 4, 5].map((index) => ({
   key: `tom${index}`,
@@ -52,19 +52,6 @@ const SEED: SeedUser[] = [...TOMS, ...JERRYS, ...OTHERS];
 const TOTAL = SEED.length;
 
 const INVALID_PAGINATION = { code: 'guard.invalid_pagination', message: ERROR_MESSAGES['guard.invalid_pagination'] };
-
-function toQueryString(pairs: QueryPairs): string {
-  return pairs.map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`).join('&');
-}
-
-/** RFC 8288 `Link` header → rel → absolute URL. */
-function parseLinks(header: string | null): Map<string, URL> {
-  const links = new Map<string, URL>();
-  for (const match of (header ?? '').matchAll(/<([^>]*)>\s*;\s*rel="([^"]+)"/g)) {
-    links.set(match[2], new URL(match[1]));
-  }
-  return links;
-}
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
   return Array.from({ length: Math.ceil(items.length / size) }, (_, index) => items.slice(index * size, (index + 1) * size));
@@ -184,7 +171,7 @@ describe('GET /api/users: listing, pagination and search', () => {
       expect(users.map((user) => user.id)).toEqual(await databaseOrder());
       for (let index = 1; index < users.length; index += 1) {
         const [previous, current] = [users[index - 1], users[index]];
-        expect(previous.createdAt).toBeGreaterThanOrEqual(current.createdAt);
+        expect(previous?.createdAt).toBeGreaterThanOrEqual(current?.createdAt ?? Infinity);
       }
       const tomIds = new Set(TOMS.map(({ key }) => idOf(key)));
       const tomsInOrder = users.filter((user) => tomIds.has(user.id)).map((user) => user.id);
@@ -739,7 +726,7 @@ describe('GET /api/users: listing, pagination and search', () => {
         ]),
       ).toEqual([]);
       expect(await searchedKeys([['search.name', "Conan O'Brien"]])).toEqual(['conan']);
-      const [{ count }] = await server.query<{ count: string }>('SELECT count(*) AS count FROM users');
+      const { count } = at(await server.query<{ count: string }>('SELECT count(*) AS count FROM users'), 0);
       expect(Number(count)).toBe(TOTAL);
     });
   });

@@ -1,8 +1,8 @@
-import { createSdk, request, type RawResponse } from './support/clients.js';
+import { request, type RawResponse } from './support/clients.js';
+import { expectError } from './support/expect-errors.js';
+import { createUser, type CreateUserBody } from './support/factories.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
-import { ERROR_MESSAGES, type ErrorBody, type User } from './support/wire.js';
-
-const USERNAME_TAKEN: ErrorBody = { code: 'user.username_already_in_use', message: ERROR_MESSAGES['user.username_already_in_use'] };
+import type { User } from './support/wire.js';
 
 let sequence = 0;
 /**
@@ -34,17 +34,8 @@ function useServer(env: Record<string, string>) {
   return {
     call: <Body = unknown>(method: string, path: string, json?: unknown): Promise<RawResponse<Body>> =>
       request<Body>(baseUrl(), method, path, json === undefined ? {} : { json }),
-    createUser: async (body: { username?: string; password?: string }): Promise<User> => {
-      const { data, response } = await createSdk(baseUrl()).POST('/api/users', { body });
-      expect(response.status).toBe(200);
-      return data as unknown as User;
-    },
+    createUser: (body: CreateUserBody): Promise<User> => createUser({ baseUrl: baseUrl() }, body),
   };
-}
-
-function expectUsernameTaken(response: RawResponse): void {
-  expect({ status: response.status, body: response.body }).toEqual({ status: 422, body: USERNAME_TAKEN });
-  expect(Object.keys(response.body as ErrorBody)).toEqual(['code', 'message']);
 }
 
 describe.each([
@@ -58,8 +49,8 @@ describe.each([
     const upper = lower.toUpperCase();
     expect((await createUser({ username: lower })).username).toBe(lower);
     expect((await createUser({ username: upper })).username).toBe(upper);
-    expectUsernameTaken(await call('POST', '/api/users', { username: upper }));
-    expectUsernameTaken(await call('POST', '/api/users', { username: lower }));
+    expectError(await call('POST', '/api/users', { username: upper }), 422, 'user.username_already_in_use');
+    expectError(await call('POST', '/api/users', { username: lower }), 422, 'user.username_already_in_use');
   });
 
   it('finds both case variants with a case-insensitive search, newest first', async () => {
@@ -85,7 +76,7 @@ describe.each([
     const lower = uniqueLowerName();
     await createUser({ username: lower });
     const other = await createUser({ username: `${lower}_other` });
-    expectUsernameTaken(await call('PATCH', `/api/users/${other.id}`, { username: lower }));
+    expectError(await call('PATCH', `/api/users/${other.id}`, { username: lower }), 422, 'user.username_already_in_use');
   });
 
   it('applies no username length policy on admin create', async () => {
@@ -106,15 +97,15 @@ describe('case-insensitive usernames (USERNAME_CASE_SENSITIVE=false)', () => {
   it('rejects creating a case variant of an existing username with 422 user.username_already_in_use', async () => {
     const lower = uniqueLowerName();
     await createUser({ username: lower });
-    expectUsernameTaken(await call('POST', '/api/users', { username: lower.toUpperCase() }));
-    expectUsernameTaken(await call('POST', '/api/users', { username: lower }));
+    expectError(await call('POST', '/api/users', { username: lower.toUpperCase() }), 422, 'user.username_already_in_use');
+    expectError(await call('POST', '/api/users', { username: lower }), 422, 'user.username_already_in_use');
   });
 
   it('rejects renaming another user to a case variant with 422 user.username_already_in_use', async () => {
     const lower = uniqueLowerName();
     await createUser({ username: lower });
     const other = await createUser({ username: `${lower}_other` });
-    expectUsernameTaken(await call('PATCH', `/api/users/${other.id}`, { username: lower.toUpperCase() }));
+    expectError(await call('PATCH', `/api/users/${other.id}`, { username: lower.toUpperCase() }), 422, 'user.username_already_in_use');
     const unchanged = await call<User>('GET', `/api/users/${other.id}`);
     expect(unchanged.body.username).toBe(`${lower}_other`);
   });

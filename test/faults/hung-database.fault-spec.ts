@@ -1,5 +1,5 @@
 /**
- * A hung PostgreSQL under load (issue 7, faults; F6 in docs/reliability.md). Unlike a stopped
+ * A hung PostgreSQL under load (F6 in docs/reliability.md). Unlike a stopped
  * server, a hung one refuses nothing: the kernel still completes TCP handshakes and buffers the
  * bytes sent to it, but no answer ever comes, so the server's own `statement_timeout` cannot fire.
  * Here every process of the service's embedded PostgreSQL is SIGSTOPped for HANG_MS while writers

@@ -1,4 +1,4 @@
-// The fault scripts of issue 7: each file starts, kills and restarts its own server processes
+// The fault scripts ("Faults" in docs/reliability.md): each file starts, kills and restarts its own server processes
 // (the built dist/src/main.js) and its own PostgreSQL, so no global setup. Run with
 // `npm run test:faults` (builds first), which CI runs after `npm test`.
 import { shared } from '../../jest.config.js';

@@ -1,5 +1,5 @@
 /**
- * `kill -9` of the service during a write load (issue 7, faults). The server runs on its embedded
+ * `kill -9` of the service during a write load ("kill -9 during a write load" in docs/reliability.md). The server runs on its embedded
  * PostgreSQL in a temp DATA_DIR; 20 clients create, rename, merge custom data and delete users,
  * keeping a ledger of every answer. Three kills:
  *   1 and 2: SIGKILL of the Node process only. Its PostgreSQL keeps running, orphaned; the next

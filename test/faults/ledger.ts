@@ -13,8 +13,10 @@
  */
 import type http from 'node:http';
 import { isDeepStrictEqual } from 'node:util';
+import pLimit from 'p-limit';
 import { USER_KEYS, type User } from '../support/wire.js';
 import { type Reply, send, sleep, withDatabase } from './support.js';
+import { at } from '../support/at.js';
 
 export type Op =
   | { kind: 'create'; username: string; primaryEmail: string; name: string; customData: Record<string, unknown>; password?: string }
@@ -73,7 +75,10 @@ function auditSignature(key: string, params: Record<string, unknown> | null): st
       return `Update:name=${String(params?.name)}`;
     case 'ManagementApi.User.CustomData.Update': {
       const entries = Object.entries((params?.customData ?? {}) as Record<string, unknown>);
-      return entries.length === 1 ? `CustomData:${entries[0][0]}=${String(entries[0][1])}` : `CustomData:${JSON.stringify(entries)}`;
+      const [only, ...others] = entries;
+      return only !== undefined && others.length === 0
+        ? `CustomData:${only[0]}=${String(only[1])}`
+        : `CustomData:${JSON.stringify(entries)}`;
     }
     case 'ManagementApi.User.Delete':
       return 'Delete';
@@ -201,7 +206,7 @@ async function writeClient(ledger: Ledger, owner: number, baseUrl: string, token
       user = { username: op.username, owner, create: op, updatedAtExact: false, deleted: false, audit: [] };
       ledger.users.push(user);
     } else {
-      user = own[Math.floor(Math.random() * own.length)];
+      user = at(own, Math.floor(Math.random() * own.length));
       const draw = Math.random();
       const sequence = ledger.nextSequence();
       op =
@@ -324,21 +329,6 @@ export function failFastProblems(requests: RequestRecord[], polls: StatusPoll[],
   return problems;
 }
 
-async function mapLimit<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const index = next;
-        next += 1;
-        results[index] = await work(items[index]);
-      }
-    }),
-  );
-  return results;
-}
-
 export interface Verification {
   problems: string[];
   users: number;
@@ -396,10 +386,12 @@ export async function verifyLedger(ledger: Ledger, baseUrl: string, token: strin
     usersByName: new Map(
       (await client.query<{ id: string; username: string }>('SELECT id, username FROM users')).rows.map((row) => [row.username, row.id]),
     ),
-    userCount: Number((await client.query<{ total: string }>('SELECT count(*) AS total FROM users')).rows[0].total),
+    userCount: Number(at((await client.query<{ total: string }>('SELECT count(*) AS total FROM users')).rows, 0).total),
     counter: Number(
-      (await client.query<{ total: string }>(`SELECT coalesce(sum(count), 0) AS total FROM row_counts WHERE table_name = 'users'`)).rows[0]
-        .total,
+      at(
+        (await client.query<{ total: string }>(`SELECT coalesce(sum(count), 0) AS total FROM row_counts WHERE table_name = 'users'`)).rows,
+        0,
+      ).total,
     ),
   }));
   const auditByUser = new Map<string, string[]>();
@@ -433,10 +425,13 @@ export async function verifyLedger(ledger: Ledger, baseUrl: string, token: strin
 
   const tracked = ledger.users.filter((user) => user.id !== undefined && !user.discarded);
   const trackedIds = new Set(tracked.map((user) => user.id!));
-  const reads = await mapLimit(tracked, 16, (user) => send<User>(baseUrl, 'GET', `/api/users/${user.id}`, { token, timeoutMs: 15_000 }));
+  const limit = pLimit(16);
+  const reads = await Promise.all(
+    tracked.map((user) => limit(() => send<User>(baseUrl, 'GET', `/api/users/${user.id}`, { token, timeoutMs: 15_000 }))),
+  );
   let liveUsers = 0;
   tracked.forEach((user, index) => {
-    const reply = reads[index];
+    const reply = at(reads, index);
     const actualAudit = auditByUser.get(user.id!) ?? [];
     const label = `${user.username} (${user.id})`;
     if (reply.status !== 200 && reply.status !== 404) {

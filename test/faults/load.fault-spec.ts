@@ -1,5 +1,5 @@
 /**
- * Mixed load (issue 7): 60 s at 50 connections with autocannon, on loopback, against a freshly
+ * Mixed load ("Load: 60 s of mixed traffic" in docs/reliability.md): 60 s at 50 connections with autocannon, on loopback, against a freshly
  * started server on its embedded PostgreSQL (durable settings). Reads (get, list, search, logs) and
  * writes (create, rename, custom-data merge, delete) mixed; expected 4xx (404 for a user deleted
  * meanwhile) are counted apart from unexpected answers. Then the invariants: the user counter
@@ -22,11 +22,14 @@ import {
   removeDir,
   report,
   send,
+  serverConnections,
   type ServerProcess,
   startServer,
   stopServer,
+  waitFor,
   withDatabase,
 } from './support.js';
+import { at } from '../support/at.js';
 
 const SECONDS = Number(process.env.FAULTS_LOAD_SECONDS ?? 60);
 const CONNECTIONS = Number(process.env.FAULTS_LOAD_CONNECTIONS ?? 50);
@@ -57,6 +60,34 @@ function pick(): Operation {
     if (draw < 0) return operation;
   }
   return 'get';
+}
+
+/**
+ * Waits (bounded, failing loudly) until the requests autocannon abandoned when it stopped have
+ * finished on the server: no client connection left on `port`, no busy database session, and the
+ * audit log no longer growing between two polls.
+ */
+async function settled(port: number, databaseUrl: string): Promise<void> {
+  let previousRows: number | undefined;
+  await waitFor(
+    'the server to finish the requests autocannon abandoned',
+    () =>
+      withDatabase(databaseUrl, async (client) => {
+        if (serverConnections(port).count > 0) return undefined;
+        const { rows } = await client.query<{ busy: string; logged: string }>(
+          `SELECT (SELECT count(*) FROM pg_stat_activity
+                   WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle') AS busy,
+                  (SELECT count(*) FROM logs) AS logged`,
+        );
+        const [row] = rows;
+        const logged = Number(row?.logged);
+        const quiet = Number(row?.busy) === 0 && logged === previousRows;
+        previousRows = logged;
+        return quiet ? true : undefined;
+      }),
+    30_000,
+    200,
+  );
 }
 
 describe(`mixed load: ${SECONDS} s at ${CONNECTIONS} connections`, () => {
@@ -107,7 +138,7 @@ describe(`mixed load: ${SECONDS} s at ${CONNECTIONS} connections`, () => {
     let sequence = 0;
     // A fresh object per request: autocannon writes Content-Length into the headers it is given.
     const headers = (): Record<string, string> => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
-    const randomId = (): string => live[Math.floor(Math.random() * live.length)];
+    const randomId = (): string => at(live, Math.floor(Math.random() * live.length));
 
     const instance = autocannon({
       url: server.baseUrl,
@@ -195,12 +226,11 @@ describe(`mixed load: ${SECONDS} s at ${CONNECTIONS} connections`, () => {
       ],
     });
     const result = await instance;
-    // Let the requests autocannon abandoned at the end finish on the server.
-    await new Promise((done) => setTimeout(done, 2000));
+    await settled(server.port, databaseUrl);
 
     const invariants = await withDatabase(databaseUrl, async (client) => {
       const one = async (sql: string, params: unknown[] = []): Promise<number> =>
-        Number((await client.query<{ n: string }>(sql, params)).rows[0].n);
+        Number(at((await client.query<{ n: string }>(sql, params)).rows, 0).n);
       const auditByKey = Object.fromEntries(
         (
           await client.query<{ key: string; n: string }>(
@@ -226,7 +256,7 @@ describe(`mixed load: ${SECONDS} s at ${CONNECTIONS} connections`, () => {
           [[...createdIds]],
         ),
         auditByKey,
-        postgres: (await client.query<{ version: string }>('SELECT version()')).rows[0].version,
+        postgres: at((await client.query<{ version: string }>('SELECT version()')).rows, 0).version,
       };
     });
     const status = await send(server.baseUrl, 'GET', '/api/status');

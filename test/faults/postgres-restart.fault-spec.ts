@@ -1,5 +1,5 @@
 /**
- * PostgreSQL restarts under load (issue 7, faults). The server runs against an EXTERNAL database
+ * PostgreSQL restarts under load (F2 and F5 in docs/reliability.md). The server runs against an EXTERNAL database
  * (DATABASE_URL): an embedded PostgreSQL this test starts itself with the service's own launcher,
  * durable settings (fsync on). While writers (with a ledger, see ledger.ts), readers and a
  * `/api/status` poller run, PostgreSQL is stopped twice and started again on the same port:
@@ -87,6 +87,12 @@ describe('PostgreSQL restart (fast and immediate) during load', () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: WRITERS + READERS + 2 });
     const events: Record<string, number> = {};
     const mark = (name: string): void => void (events[name] = Date.now());
+    /** When `name` happened; fails loudly if the script never marked it. */
+    const event = (name: string): number => {
+      const time = events[name];
+      if (time === undefined) throw new Error(`event ${name} was never marked`);
+      return time;
+    };
     let stopped = false;
 
     // Writers (ledger), readers, and the readiness poller.
@@ -132,7 +138,7 @@ describe('PostgreSQL restart (fast and immediate) during load', () => {
       mark('fastRestart');
       restarted = await startPostgresOnPort(clusterDir, pgPort);
       mark('fastUp');
-      events.fastReady = await firstReadyAfter(events.fastUp);
+      events.fastReady = await firstReadyAfter(event('fastUp'));
       await sleep(2000);
 
       // 2. Immediate shutdown: SIGQUIT to the postmaster named in postmaster.pid.
@@ -146,7 +152,7 @@ describe('PostgreSQL restart (fast and immediate) during load', () => {
       mark('immediateRestart');
       restarted = await startPostgresOnPort(clusterDir, pgPort);
       mark('immediateUp');
-      events.immediateReady = await firstReadyAfter(events.immediateUp);
+      events.immediateReady = await firstReadyAfter(event('immediateUp'));
       crashRecovery = restarted.logs.join('\n');
       await sleep(2000);
     } catch (error) {
@@ -180,23 +186,23 @@ describe('PostgreSQL restart (fast and immediate) during load', () => {
 
     const requests = ledger.requests;
     const within = (from: string, to: string) => (entry: { startedAt: number; ms: number }) =>
-      entry.startedAt >= events[from] && entry.startedAt + entry.ms <= events[to];
+      entry.startedAt >= event(from) && entry.startedAt + entry.ms <= event(to);
     const windows = [
       {
         name: 'fast',
         down: within('fastDown', 'fastRestart'),
         transition: within('fastStop', 'fastReady'),
-        up: events.fastUp,
-        ready: events.fastReady,
-        next: events.immediateStop,
+        up: event('fastUp'),
+        ready: event('fastReady'),
+        next: event('immediateStop'),
       },
       {
         name: 'immediate',
         down: within('immediateDown', 'immediateRestart'),
         transition: within('immediateStop', 'immediateReady'),
-        up: events.immediateUp,
-        ready: events.immediateReady,
-        next: events.loadStop,
+        up: event('immediateUp'),
+        ready: event('immediateReady'),
+        next: event('loadStop'),
       },
     ];
     const figures: Record<string, unknown> = { requests: requests.length, statusPolls: polls.length };
@@ -226,7 +232,7 @@ describe('PostgreSQL restart (fast and immediate) during load', () => {
         (entry) => entry.op !== 'read' && entry.startedAt >= window.up && entry.status !== undefined && entry.status < 300,
       );
       figures[window.name] = {
-        outageMs: window.name === 'fast' ? events.fastRestart - events.fastDown : events.immediateRestart - events.immediateDown,
+        outageMs: window.name === 'fast' ? event('fastRestart') - event('fastDown') : event('immediateRestart') - event('immediateDown'),
         requestsWhileDown: downRequests.length,
         statusPollsWhileDown: downPolls.length,
         failed503: failures.length,

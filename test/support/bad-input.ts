@@ -81,7 +81,7 @@ export type DatabaseSnapshot = Record<string, string>;
  * identities, applications, signing keys and the audit log. Two kinds of log row are left out
  * because the server writes them on purpose for requests it rejects: token issuance
  * (`ExchangeTokenBy.*`, also written for refused secrets) and failed password verifications
- * (`ManagementApi.User.Password.Verify` with result `Error`, spec "Audit trail").
+ * (`ManagementApi.User.Password.Verify` with result `Error`, README "Audit log").
  */
 export async function databaseSnapshot(server: TestServer): Promise<DatabaseSnapshot> {
   const [row] = await server.query<DatabaseSnapshot>(`
@@ -96,13 +96,14 @@ export async function databaseSnapshot(server: TestServer): Promise<DatabaseSnap
       (SELECT count(*) FROM logs l WHERE ${AUDITED_LOG_ROWS})::text AS logs_count,
       (SELECT md5(coalesce(string_agg(l::text, '|' ORDER BY l.id), '')) FROM logs l WHERE ${AUDITED_LOG_ROWS}) AS logs_md5
   `);
+  if (!row) throw new Error('the snapshot query returned no row');
   return row;
 }
 
 /**
- * What an error body is: `logto` = `{ code, data?, details?, message }` in that key order (spec §8);
- * `message-only` = exactly `{ message }` (malformed JSON, spec §1); `oidc` = the token endpoint's
- * `{ code: "oidc.…", message, error, error_description }` (spec §9.1); otherwise a description of
+ * What an error body is: `logto` = `{ code, data?, details?, message }` in that key order (README "Errors");
+ * `message-only` = exactly `{ message }` (malformed JSON, as Logto answers it); `oidc` = the token endpoint's
+ * `{ code: "oidc.…", message, error, error_description }` (RFC 6749 §5.2 plus Logto's fields); otherwise a description of
  * what is wrong with it.
  */
 export type ErrorBodyKind = 'logto' | 'message-only' | 'oidc' | `not an error body: ${string}`;

@@ -14,9 +14,11 @@ export interface ClientCredentials {
  */
 const credentialsByServer = new Map<string, ClientCredentials>();
 const tokensByServer = new Map<string, Promise<string>>();
+const sdksByServer = new Map<string, Sdk>();
 
 export function registerServerCredentials(baseUrl: string, credentials: ClientCredentials | undefined): void {
   tokensByServer.delete(baseUrl);
+  sdksByServer.delete(baseUrl);
   if (credentials) credentialsByServer.set(baseUrl, credentials);
   else credentialsByServer.delete(baseUrl);
 }
@@ -33,21 +35,34 @@ export function createSdk(baseUrl: string) {
   return createManagementApi('default', { clientId, clientSecret, baseUrl, apiIndicator: MANAGEMENT_API_RESOURCE }).apiClient;
 }
 
+export type Sdk = ReturnType<typeof createSdk>;
+
+/**
+ * One SDK client per server, so its token is fetched once: SDK clients created per call would each
+ * ask `/oidc/token` at the same time and meet its rate limit.
+ */
+export function sdkFor(baseUrl: string): Sdk {
+  let sdk = sdksByServer.get(baseUrl);
+  if (!sdk) {
+    sdk = createSdk(baseUrl);
+    sdksByServer.set(baseUrl, sdk);
+  }
+  return sdk;
+}
+
+/** The form fields of a client-credentials token request for the Management API. */
+export function clientCredentialsGrant({ clientId, clientSecret }: ClientCredentials, scope = 'all'): Record<string, string> {
+  return { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, resource: MANAGEMENT_API_RESOURCE, scope };
+}
+
 /** A client-credentials token (scope `all`) of the server's bootstrap application, fetched once per server. */
 export function tokenFor(baseUrl: string): Promise<string> {
   let token = tokensByServer.get(baseUrl);
   if (!token) {
-    const { clientId, clientSecret } = credentialsOf(baseUrl);
     token = fetch(`${baseUrl}/oidc/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: clientId,
-        client_secret: clientSecret,
-        resource: MANAGEMENT_API_RESOURCE,
-        scope: 'all',
-      }),
+      body: new URLSearchParams(clientCredentialsGrant(credentialsOf(baseUrl))),
     }).then(async (response) => {
       const body = (await response.json()) as { access_token?: string };
       if (!response.ok || !body.access_token) throw new Error(`token request failed: ${response.status} ${JSON.stringify(body)}`);

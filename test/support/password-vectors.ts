@@ -1,10 +1,10 @@
 /** Known-answer vectors for imported password digests, shared by the unit and e2e suites. */
 
-/** A `Legacy` digest expression: `[algorithm, args, expected]` as JSON (spec §10.3). */
+/** A `Legacy` digest expression: `[algorithm, args, expected]` as JSON (Logto's `Legacy` algorithm; README "Passwords"). */
 export const legacyExpression = (algorithm: unknown, args: unknown, expected: unknown): string =>
   JSON.stringify([algorithm, args, expected]);
 
-/** Spec §10.3: sha512 of `password`. */
+/** sha512 of `password`, as a `Legacy` expression. */
 export const LEGACY_SHA512_OF_PASSWORD = legacyExpression(
   'sha512',
   ['@'],

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { type ClientCredentials, registerServerCredentials } from './clients.js';
@@ -27,8 +28,9 @@ function adminUrl(): string {
 /** A free loopback port (the fault scripts use it too). */
 export const freePort = findFreePort;
 
-async function withAdminClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminUrl() });
+/** Runs `work` on a fresh connection to `url`, closed afterwards. */
+export async function withDatabase<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     return await work(client);
@@ -37,15 +39,49 @@ async function withAdminClient<T>(work: (client: pg.Client) => Promise<T>): Prom
   }
 }
 
+const withAdminClient = <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => withDatabase(adminUrl(), work);
+
+/** The line a server prints once it accepts requests. */
+export const LISTENING_LINE = 'Roster listening';
+
+export interface SpawnServerOptions {
+  port: number;
+  /** The bootstrap application (scope `all`). */
+  credentials: ClientCredentials;
+  /** More environment, applied last. */
+  env: Record<string, string>;
+  /** The build to run (default `dist`). */
+  dist?: string;
+}
+
+/** Spawns the built server `<dist>/src/main.js` on `port`, logging at level `log`, with stdout and stderr piped. */
+export function spawnServer({ port, credentials, env, dist = 'dist' }: SpawnServerOptions): ChildProcess {
+  return spawn(process.execPath, [join(dist, 'src/main.js')], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      LOG_LEVEL: 'log',
+      BOOTSTRAP_CLIENT_ID: credentials.clientId,
+      BOOTSTRAP_CLIENT_SECRET: credentials.clientSecret,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Calls `onLine` with every line a spawned server prints, and the stream it came from. */
+export function onOutputLines(child: ChildProcess, onLine: (line: string, stream: 'stdout' | 'stderr') => void): void {
+  if (child.stdout) createInterface({ input: child.stdout }).on('line', (line) => onLine(line, 'stdout'));
+  if (child.stderr) createInterface({ input: child.stderr }).on('line', (line) => onLine(line, 'stderr'));
+}
+
 /** Resolves once the server prints its "listening" line; rejects if it exits first. */
 function waitUntilListening(child: ChildProcess, logs: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
+    onOutputLines(child, (line) => {
       logs.push(line);
-      if (line.includes('Roster listening')) resolve();
+      if (line.includes(LISTENING_LINE)) resolve();
     });
-    createInterface({ input: child.stderr! }).on('line', (line) => logs.push(line));
     child.once('exit', (code) => reject(new Error(`server exited with code ${code} before listening:\n${logs.join('\n')}`)));
   });
 }
@@ -74,19 +110,11 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     clientSecret: env.BOOTSTRAP_CLIENT_SECRET ?? base.clientSecret,
   };
   const logs: string[] = [];
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      LOG_LEVEL: 'log',
-      // No load balancer to drain in front of a test server: stop at once.
-      SHUTDOWN_DRAIN_MS: '0',
-      BOOTSTRAP_CLIENT_ID: credentials.clientId,
-      BOOTSTRAP_CLIENT_SECRET: credentials.clientSecret,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawnServer({
+    port,
+    credentials,
+    // No load balancer to drain in front of a test server: stop at once.
+    env: { DATABASE_URL: databaseUrl, SHUTDOWN_DRAIN_MS: '0', ...env },
   });
   await waitUntilListening(child, logs);
 

@@ -4,7 +4,7 @@
  * so that every spec asserts against the same shapes.
  */
 
-/** Every key of a user object, in the order Logto emits them (spec §5.1). */
+/** Every key of a user object, in the order Logto emits them. */
 export const USER_KEYS = [
   'id',
   'username',
@@ -105,7 +105,7 @@ export function expectedNewUser(fields: Partial<Record<UserKey, unknown>> = {}):
   };
 }
 
-/** A Logto error body. Which keys are present depends on the error (spec §8). */
+/** A Logto error body. Which keys are present depends on the error (README "Errors"). */
 export interface ErrorBody {
   code?: string;
   message: string;
@@ -113,8 +113,15 @@ export interface ErrorBody {
   details?: string;
 }
 
-/** English messages of the error codes the users routes answer with (spec §8). */
+/** English messages of the error codes Roster answers with, as Logto words them (its `en` phrases). */
 export const ERROR_MESSAGES = {
+  'auth.authorization_header_missing': 'Authorization header is missing.',
+  'auth.authorization_token_type_not_supported': 'Authorization type is not supported.',
+  'auth.unauthorized': 'Unauthorized. Please check credentials and its scope.',
+  'auth.jwt_sub_missing': 'Missing `sub` in JWT.',
+  'auth.forbidden': 'Forbidden. Please check your user roles and permissions.',
+  'service.unavailable': 'The service is temporarily unavailable. Please retry later.',
+  'session.invalid_credentials': 'Incorrect account or password. Please check your input.',
   'guard.invalid_input': 'The request body is invalid.',
   'guard.invalid_pagination': 'The request pagination value is invalid.',
   'entity.not_found': 'The resource does not exist.',
@@ -131,6 +138,9 @@ export const ERROR_MESSAGES = {
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;
+
+/** The codes of the bearer-token guard. */
+export type AuthErrorCode = Extract<ErrorCode, `auth.${string}`>;
 
 /** The MD5 digest of `password`, for importing a user with `passwordAlgorithm: 'MD5'`. */
 export const MD5_OF_PASSWORD = '5f4dcc3b5aa765d61d8327deb882cf99';

@@ -1,16 +1,18 @@
-import { randomBytes } from 'node:crypto';
 import { request, type RawResponse } from './support/clients.js';
+import { createUser, uniqueLetters as tag, uniqueNationalMobile } from './support/factories.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { type ErrorBody, type User } from './support/wire.js';
+import { at } from './support/at.js';
 
 /**
- * Races with their audit trail (issue 7, "Races"): 50 concurrent creates of one identity, concurrent
- * updates of one user, DELETE racing every kind of update. Besides the answers, every test checks the
- * audit log: each 2xx mutation wrote exactly one `ManagementApi.*` row about its user, and no
- * rejected request wrote any (spec, differences table, "Audit trail").
+ * Users under concurrency: parallel creates of one identity, parallel updates of one user and of two
+ * users to one value, and DELETE racing every kind of update. Besides the answers, the tests check
+ * the audit log: each 2xx mutation wrote exactly one `ManagementApi.*` row about its user, and no
+ * rejected request wrote any (README, "Audit trail").
  */
 
 const CONCURRENT_CREATES = 50;
+const PARALLEL = 20;
 
 type Response = RawResponse<User | ErrorBody>;
 
@@ -19,36 +21,40 @@ interface AuditRow {
   result: string;
 }
 
-/** Letters-only random tag (usable anywhere in a username or an e-mail). */
-function tag(): string {
-  return randomBytes(8)
-    .toString('hex')
-    .replace(/[0-9]/g, (digit) => String.fromCharCode(103 + Number(digit)));
-}
-
-/** `count` spellings of `value` differing only in letter case (variant i upper-cases the letters of i's set bits). */
+/**
+ * `count` distinct spellings of `value` that differ only in letter case: variant `i` upper-cases
+ * the letters whose position matches a set bit of `i`.
+ */
 function caseVariants(value: string, count: number): string[] {
-  const letters = [...value].flatMap((character, index) => (/[a-z]/i.test(character) ? [index] : []));
-  if (2 ** letters.length < count) throw new Error(`not enough letters in ${value} for ${count} variants`);
+  const letterPositions = [...value].flatMap((character, index) => (/[a-z]/i.test(character) ? [index] : []));
+  if (2 ** letterPositions.length < count) throw new Error(`not enough letters in ${value} for ${count} variants`);
   return Array.from({ length: count }, (_, variant) => {
     const characters = [...value.toLowerCase()];
-    letters.forEach((position, bit) => {
-      if (variant & (1 << bit)) characters[position] = characters[position].toUpperCase();
+    letterPositions.forEach((position, bit) => {
+      if (variant & (1 << bit)) characters[position] = characters[position]?.toUpperCase() ?? '';
     });
     return characters.join('');
   });
 }
 
+/** A fresh Australian mobile number, in the international form without and with the trunk 0. */
+function australianMobile(): { normalized: string; withTrunkZero: string } {
+  const national = uniqueNationalMobile();
+  return { normalized: `61${national}`, withTrunkZero: `610${national}` };
+}
+
 const isSuccess = (response: { status: number }): boolean => response.status >= 200 && response.status < 300;
 
-/** Exactly one 200; every other answer 422 `code`; never a 5xx. */
+/** Asserts exactly one request won (200) and every other one lost with 422 `code`; never a 5xx. */
 function expectSingleWinner(responses: Response[], code: string): User {
   const summary = responses.map(({ status, body }) => (status === 200 ? '200' : `${status} ${(body as ErrorBody | undefined)?.code}`));
   expect(summary.sort()).toEqual(['200', ...Array.from({ length: responses.length - 1 }, () => `422 ${code}`)].sort());
-  return responses.find(({ status }) => status === 200)!.body as User;
+  const winner = responses.find(({ status }) => status === 200);
+  expect(winner).toBeDefined();
+  return winner!.body as User;
 }
 
-describe('races and their audit trail', () => {
+describe('users under concurrency', () => {
   let server: TestServer;
   let caseInsensitive: TestServer;
 
@@ -67,9 +73,17 @@ describe('races and their audit trail', () => {
   const call = (target: TestServer, method: string, path: string, json?: unknown): Promise<Response> =>
     request<User | ErrorBody>(target.baseUrl, method, path, json === undefined ? {} : { json });
 
+  /** Creates a user through the SDK and returns its id. */
+  async function seedUser(target: TestServer, body: { username?: string; customData?: Record<string, unknown> } = {}): Promise<string> {
+    return (await createUser(target, body)).id;
+  }
+
+  const patchUser = (target: TestServer, userId: string, body: Record<string, unknown>): Promise<Response> =>
+    call(target, 'PATCH', `/api/users/${userId}`, body);
+
   /** Every `ManagementApi.*` row in the database (about any user). */
   async function auditRowCount(target: TestServer): Promise<number> {
-    const [{ rows }] = await target.query<{ rows: number }>(`SELECT count(*)::int AS rows FROM logs WHERE key LIKE 'ManagementApi.%'`);
+    const { rows } = at(await target.query<{ rows: number }>(`SELECT count(*)::int AS rows FROM logs WHERE key LIKE 'ManagementApi.%'`), 0);
     return rows;
   }
 
@@ -83,7 +97,7 @@ describe('races and their audit trail', () => {
   }
 
   async function usersWhere(target: TestServer, where: string, params: unknown[]): Promise<number> {
-    const [{ rows }] = await target.query<{ rows: number }>(`SELECT count(*)::int AS rows FROM users WHERE ${where}`, params);
+    const { rows } = at(await target.query<{ rows: number }>(`SELECT count(*)::int AS rows FROM users WHERE ${where}`, params), 0);
     return rows;
   }
 
@@ -145,6 +159,16 @@ describe('races and their audit trail', () => {
       );
       expect(winner.primaryPhone).toBe('61412345678');
       expect(await usersWhere(server, 'primary_phone IN ($1, $2)', ['61412345678', '610412345678'])).toBe(1);
+    });
+  });
+
+  describe('concurrent creates of distinct identities', () => {
+    it('treats case variants of a username as different users under the default (case-sensitive) policy', async () => {
+      const usernames = caseVariants(`sens_${tag()}`, 5);
+      const responses = await Promise.all(usernames.map((username) => call(server, 'POST', '/api/users', { username })));
+
+      expect(responses.map(({ status }) => status)).toEqual(usernames.map(() => 200));
+      expect(await usersWhere(server, 'lower(username) = lower($1)', [usernames[0]])).toBe(usernames.length);
     });
   });
 
@@ -280,11 +304,11 @@ describe('races and their audit trail', () => {
           expect((await call(server, 'GET', `/api/users/${user.id}`)).status).toBe(404);
           expect((await call(server, 'GET', `/api/users/${user.id}/custom-data`)).status).toBe(404);
           expect(await usersWhere(server, 'id = $1', [user.id])).toBe(0);
-          const [{ identities }] = await server.query<{ identities: number }>(
+          const identities = await server.query<{ identities: number }>(
             'SELECT count(*)::int AS identities FROM user_identities WHERE user_id = $1',
             [user.id],
           );
-          expect(identities).toBe(0);
+          expect(identities).toEqual([{ identities: 0 }]);
 
           // One row per 2xx mutation, none for the refused update, the update's row before the delete's.
           const successes = 1 + (isSuccess(updated) ? 1 : 0);
@@ -294,5 +318,95 @@ describe('races and their audit trail', () => {
         }
       },
     );
+  });
+
+  describe('parallel updates of one user', () => {
+    it('keeps both changes when name, customData and avatar are patched concurrently, round after round', async () => {
+      const userId = await seedUser(server);
+      for (let round = 1; round <= 10; round += 1) {
+        const name = `Name ${round}`;
+        const customData = { round, marker: tag() };
+        const avatar = `https://example.io/avatar/${round}.png`;
+        const responses = await Promise.all([
+          patchUser(server, userId, { name }),
+          patchUser(server, userId, { customData }),
+          patchUser(server, userId, { avatar }),
+        ]);
+        expect(responses.map(({ status }) => status)).toEqual([200, 200, 200]);
+
+        const stored = await request<User>(server.baseUrl, 'GET', `/api/users/${userId}`);
+        expect(stored.body).toMatchObject({ name, customData, avatar });
+      }
+    });
+
+    it('keeps every key when 20 PATCH …/custom-data requests with different keys run concurrently', async () => {
+      const userId = await seedUser(server, { customData: { existing: 'kept' } });
+      const keys = Array.from({ length: PARALLEL }, (_, index) => `key${index}`);
+      const responses = await Promise.all(
+        keys.map((key, index) =>
+          request(server.baseUrl, 'PATCH', `/api/users/${userId}/custom-data`, { json: { customData: { [key]: { index } } } }),
+        ),
+      );
+      expect(responses.map(({ status }) => status)).toEqual(keys.map(() => 200));
+
+      const stored = await request<Record<string, unknown>>(server.baseUrl, 'GET', `/api/users/${userId}/custom-data`);
+      expect(stored.status).toBe(200);
+      expect(stored.body).toEqual({ existing: 'kept', ...Object.fromEntries(keys.map((key, index) => [key, { index }])) });
+    });
+  });
+
+  describe('parallel updates of two users to one value', () => {
+    const ROUNDS = 5;
+
+    /** Two fresh users patched concurrently with `bodies[0]` and `bodies[1]`. */
+    async function patchTwoUsersConcurrently(
+      target: TestServer,
+      bodies: [Record<string, unknown>, Record<string, unknown>],
+    ): Promise<Response[]> {
+      const userIds = await Promise.all([seedUser(target), seedUser(target)]);
+      return Promise.all(userIds.map((userId, index) => patchUser(target, userId, at(bodies, index))));
+    }
+
+    it('lets one of two concurrent PATCHes to the same new email win; the other gets 422 user.email_already_in_use', async () => {
+      for (let round = 0; round < ROUNDS; round += 1) {
+        const email = `shared.${tag()}@example.io`;
+        // Odd rounds spell the address with different letter case: still the same email.
+        const [first, second] = round % 2 === 0 ? [email, email] : caseVariants(email, 2).reverse();
+        const responses = await patchTwoUsersConcurrently(server, [{ primaryEmail: first }, { primaryEmail: second }]);
+
+        expectSingleWinner(responses, 'user.email_already_in_use');
+        expect(await usersWhere(server, 'lower(primary_email) = lower($1)', [email])).toBe(1);
+      }
+    });
+
+    it('lets one of two concurrent PATCHes to the same new username win; the other gets 422 user.username_already_in_use', async () => {
+      for (let round = 0; round < ROUNDS; round += 1) {
+        const username = `shared_${tag()}`;
+        const responses = await patchTwoUsersConcurrently(server, [{ username }, { username }]);
+
+        expectSingleWinner(responses, 'user.username_already_in_use');
+        expect(await usersWhere(server, 'username = $1', [username])).toBe(1);
+      }
+    });
+
+    it('lets one of two concurrent PATCHes to case variants of a username win when USERNAME_CASE_SENSITIVE=false', async () => {
+      for (let round = 0; round < ROUNDS; round += 1) {
+        const [first, second] = caseVariants(`shared_${tag()}`, 2);
+        const responses = await patchTwoUsersConcurrently(caseInsensitive, [{ username: first }, { username: second }]);
+
+        expectSingleWinner(responses, 'user.username_already_in_use');
+        expect(await usersWhere(caseInsensitive, 'lower(username) = lower($1)', [first])).toBe(1);
+      }
+    });
+
+    it('lets one of two concurrent PATCHes to the two forms of one phone number win; the other gets 422 user.phone_already_in_use', async () => {
+      for (let round = 0; round < ROUNDS; round += 1) {
+        const { normalized, withTrunkZero } = australianMobile();
+        const responses = await patchTwoUsersConcurrently(server, [{ primaryPhone: normalized }, { primaryPhone: withTrunkZero }]);
+
+        expectSingleWinner(responses, 'user.phone_already_in_use');
+        expect(await usersWhere(server, 'primary_phone IN ($1, $2)', [normalized, withTrunkZero])).toBe(1);
+      }
+    });
   });
 });
