@@ -17,7 +17,7 @@ export class ClsService<Store extends Record<string, unknown> = Record<string, u
   }
 
   set<Key extends keyof Store>(key: Key, value: Store[Key]): void {
-    this.store = { ...this.store, [key]: value };
+    this.store = Object.assign({}, this.store, { [key]: value });
   }
 
   enterWith(store: Partial<Store>): void {
