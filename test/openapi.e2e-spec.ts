@@ -1,6 +1,7 @@
 import { request } from './support/clients.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { USER_KEYS } from './support/wire.js';
+import { ROUTES } from './support/routes.js';
 
 interface SchemaObject {
   $ref?: string;
@@ -31,32 +32,6 @@ interface OpenApiDocument {
 
 /** The user fields the OpenAPI user schema must document: every key of a user object. */
 const USER_PROPERTIES = [...USER_KEYS];
-
-/** Every route the server exposes today, as `METHOD path` in OpenAPI path syntax. */
-const EXPOSED_ROUTES = [
-  'GET /api/status',
-  'GET /api/users',
-  'POST /api/users',
-  'GET /api/users/{userId}',
-  'PATCH /api/users/{userId}',
-  'DELETE /api/users/{userId}',
-  'PATCH /api/users/{userId}/password',
-  'PATCH /api/users/{userId}/is-suspended',
-  'GET /api/users/{userId}/custom-data',
-  'PATCH /api/users/{userId}/custom-data',
-  'PATCH /api/users/{userId}/profile',
-  'GET /api/users/{userId}/has-password',
-  'POST /api/users/{userId}/password/verify',
-  'GET /api/users/{userId}/identities/{target}',
-  'PUT /api/users/{userId}/identities/{target}',
-  'DELETE /api/users/{userId}/identities/{target}',
-  'GET /api/users/{userId}/all-identities',
-  'GET /api/logs',
-  'GET /api/logs/{id}',
-  'POST /oidc/token',
-  'GET /oidc/jwks',
-  'GET /oidc/.well-known/openid-configuration',
-];
 
 /** Users routes answering the full user object on success. */
 const USER_RETURNING_ROUTES = [
@@ -143,7 +118,7 @@ describe('OpenAPI document and Swagger UI', () => {
           .filter((method) => HTTP_METHODS.has(method))
           .map((method) => `${method.toUpperCase()} ${path}`),
       );
-      expect(documented.sort()).toEqual([...EXPOSED_ROUTES].sort());
+      expect(documented.sort()).toEqual([...ROUTES].sort());
     });
 
     it('does not document its own explorer endpoints as API operations', () => {
@@ -161,7 +136,7 @@ describe('OpenAPI document and Swagger UI', () => {
     });
 
     it('declares userId as a required path parameter on every /api/users/{userId} route', () => {
-      for (const route of EXPOSED_ROUTES.filter((candidate) => candidate.includes('{userId}'))) {
+      for (const route of ROUTES.filter((candidate) => candidate.includes('{userId}'))) {
         expect(operation(route).parameters).toEqual(
           expect.arrayContaining([expect.objectContaining({ name: 'userId', in: 'path', required: true })]),
         );
@@ -242,7 +217,7 @@ describe('OpenAPI document and Swagger UI', () => {
 
     it('documents 413 and 415 wherever a body is read, 503 with Retry-After wherever the database is, and Retry-After on every 429', () => {
       const problems: string[] = [];
-      for (const route of EXPOSED_ROUTES) {
+      for (const route of ROUTES) {
         const { requestBody, responses } = operation(route);
         const expected = [
           ...(requestBody ? ['413', '415'] : []),
