@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequireScope } from '../auth/auth.decorators.js';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator.js';
@@ -45,7 +45,6 @@ export class LogsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'Get one audit log entry', description: 'Any key, including those the list hides.' })
-  @ApiOkResponse({ type: LogEntryDto })
   @ApiErrorResponses('entity.not_exists_with_id')
   async get(@IdParam('id', 21, logNotFound) id: string): Promise<LogEntryDto> {
     return toLogEntry(await this.logsService.getById(id));

@@ -77,9 +77,9 @@ export class UsersController {
     return users.map((user) => toUserResponse(user, { includePasswordHash: query.includePasswordHash }));
   }
 
+  /** Get a user */
   @Get(':userId')
   @RequireScope('users:read')
-  @ApiOperation({ summary: 'Get a user' })
   @ApiQuery(INCLUDE_PASSWORD_HASH_QUERY)
   @ApiQuery({
     name: 'includeSsoIdentities',
@@ -87,7 +87,6 @@ export class UsersController {
     description: 'Yes-flag: add `ssoIdentities` (always `[]`).',
     schema: { type: 'string' },
   })
-  @ApiOkResponse({ type: UserResponseDto })
   @ApiErrorResponses('entity.not_found')
   async get(
     @UserIdParam() userId: string,
@@ -104,7 +103,6 @@ export class UsersController {
   @RequireScope('users:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Create a user', description: 'Answers 200 (not 201), as Logto does. Unknown body fields are ignored.' })
-  @ApiOkResponse({ type: UserResponseDto })
   @ApiErrorResponses(
     'guard.invalid_input',
     'user.password_and_digest',
@@ -128,7 +126,6 @@ export class UsersController {
     summary: 'Update a user',
     description: '`""` or `null` clears a field; `customData` and `profile` replace the stored objects.',
   })
-  @ApiOkResponse({ type: UserResponseDto })
   @ApiErrorResponses(
     'guard.invalid_input',
     'entity.not_found',
@@ -146,7 +143,6 @@ export class UsersController {
   @Patch(':userId/password')
   @RequireScope('users:write')
   @ApiOperation({ summary: "Set a user's password", description: 'Stored as an Argon2i hash. No password policy is applied.' })
-  @ApiOkResponse({ type: UserResponseDto })
   @ApiErrorResponses('guard.invalid_input', 'entity.not_found')
   async updatePassword(@UserIdParam() userId: string, @Body() body: UpdatePasswordDto): Promise<UserResponseDto> {
     return toUserResponse(await this.usersService.updatePassword(userId, body.password));
@@ -168,28 +164,27 @@ export class UsersController {
     await this.usersService.verifyPassword(userId, body.password);
   }
 
+  /** Suspend or reinstate a user */
   @Patch(':userId/is-suspended')
   @RequireScope('users:write')
-  @ApiOperation({ summary: 'Suspend or reinstate a user' })
-  @ApiOkResponse({ type: UserResponseDto })
   @ApiErrorResponses('guard.invalid_input', 'entity.not_found')
   async updateSuspension(@UserIdParam() userId: string, @Body() body: UpdateSuspensionDto): Promise<UserResponseDto> {
     return toUserResponse(await this.usersService.updateSuspension(userId, body.isSuspended));
   }
 
+  /** Delete a user */
   @Delete(':userId')
   @RequireScope('users:write')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a user' })
   @ApiNoContentResponse({ description: 'Deleted.' })
   @ApiErrorResponses('entity.not_found')
   async delete(@UserIdParam() userId: string): Promise<void> {
     await this.usersService.delete(userId);
   }
 
+  /** Get a user's custom data */
   @Get(':userId/custom-data')
   @RequireScope('users:read')
-  @ApiOperation({ summary: "Get a user's custom data" })
   @ApiOkResponse({ schema: { type: 'object', additionalProperties: true } })
   @ApiErrorResponses('entity.not_found')
   getCustomData(@UserIdParam() userId: string): Promise<Record<string, unknown>> {
@@ -218,10 +213,9 @@ export class UsersController {
     return this.usersService.mergeProfile(userId, body.profile);
   }
 
+  /** Tell whether a user has a password */
   @Get(':userId/has-password')
   @RequireScope('users:read')
-  @ApiOperation({ summary: 'Tell whether a user has a password' })
-  @ApiOkResponse({ type: HasPasswordResponseDto })
   @ApiErrorResponses('entity.not_found')
   async hasPassword(@UserIdParam() userId: string): Promise<HasPasswordResponseDto> {
     return { hasPassword: await this.usersService.hasPassword(userId) };
