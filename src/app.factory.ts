@@ -1,4 +1,4 @@
-import { type LoggerService, RequestMethod } from '@nestjs/common';
+import { type INestApplication, type LoggerService, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ClsService } from 'nestjs-cls';
@@ -10,6 +10,11 @@ import { BODY_LIMIT_BYTES } from './common/http/http-limits.js';
 import { registerShutdownHooks, ShutdownState } from './common/http/shutdown.js';
 import type { AppConfig } from './config/app-config.js';
 import { setupSwagger } from './openapi.js';
+
+/** Every route under `/api`, except the OAuth routes under `/oidc` (as in Logto). */
+export function setRoutePrefix(app: INestApplication): void {
+  app.setGlobalPrefix('api', { exclude: [{ path: 'oidc/{*path}', method: RequestMethod.ALL }] });
+}
 
 /** Builds the whole HTTP application on Fastify, ready to listen (`main.ts` starts it). */
 export async function createApp(config: AppConfig, databaseUrl: string, logger: LoggerService): Promise<NestFastifyApplication> {
@@ -35,7 +40,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
   registerBodyParsers(fastify);
   registerRequestHooks(fastify, logger, app.get(ClsService));
   registerShutdownHooks(fastify, app.get(ShutdownState));
-  app.setGlobalPrefix('api', { exclude: [{ path: 'oidc/{*path}', method: RequestMethod.ALL }] });
+  setRoutePrefix(app);
   setupSwagger(app, config.endpoint);
   await app.init();
   return app;

@@ -16,16 +16,18 @@ export function buildOpenApiDocument(app: INestApplication, endpoint: string): O
         'Errors are `{ code, message, data?, details? }`; timestamps are epoch milliseconds.',
     )
     .setVersion(process.env.npm_package_version ?? '0.1.0')
+    .setLicense('MIT', 'https://opensource.org/license/mit')
     .addServer(endpoint)
     .addBearerAuth(
       { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from `POST /oidc/token` (client credentials).' },
       BEARER_SECURITY_NAME,
     )
     .build();
-  return withSharedResponses(SwaggerModule.createDocument(app, config));
+  return withPublicSecurity(withSharedResponses(SwaggerModule.createDocument(app, config)));
 }
 
-type OperationObject = NonNullable<OpenAPIObject['paths'][string]['get']>;
+type PathItemObject = OpenAPIObject['paths'][string];
+type OperationObject = NonNullable<PathItemObject['get']>;
 type ResponseObject = Exclude<NonNullable<OperationObject['responses'][string]>, { $ref: string }>;
 
 const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } };
@@ -40,6 +42,10 @@ function errorResponse(code: ErrorCode, headers?: ResponseObject['headers']): Re
   };
 }
 
+function operationsOf(item: PathItemObject): OperationObject[] {
+  return [item.get, item.put, item.post, item.delete, item.patch].filter((operation) => operation !== undefined);
+}
+
 /**
  * Answers that come from the platform rather than a handler, added to every operation they apply
  * to: 413 and 415 wherever a body is read, 503 with Retry-After wherever the database is, and the
@@ -47,8 +53,7 @@ function errorResponse(code: ErrorCode, headers?: ResponseObject['headers']): Re
  */
 function withSharedResponses(document: OpenAPIObject): OpenAPIObject {
   for (const [path, item] of Object.entries(document.paths)) {
-    const operations = [item.get, item.put, item.post, item.delete, item.patch].filter((operation) => operation !== undefined);
-    for (const { responses, requestBody } of operations) {
+    for (const { responses, requestBody } of operationsOf(item)) {
       if (requestBody) {
         responses['413'] ??= errorResponse('request.entity_too_large');
         responses['415'] ??= errorResponse('request.unsupported_media_type');
@@ -60,6 +65,16 @@ function withSharedResponses(document: OpenAPIObject): OpenAPIObject {
       if (unavailable) unavailable.headers = { ...unavailable.headers, ...RETRY_AFTER };
     }
   }
+  return document;
+}
+
+/**
+ * The global guard protects every route that is not marked public, and `RequireScope` documents
+ * the bearer requirement of each protected one; an operation with no requirement is public, which
+ * OpenAPI spells `security: []` rather than leaving it unsaid.
+ */
+function withPublicSecurity(document: OpenAPIObject): OpenAPIObject {
+  for (const operation of Object.values(document.paths).flatMap(operationsOf)) operation.security ??= [];
   return document;
 }
 

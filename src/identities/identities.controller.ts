@@ -30,16 +30,15 @@ const IDENTITIES_MAP_SCHEMA = { type: 'object', additionalProperties: { $ref: ge
 export class IdentitiesController {
   constructor(private readonly identitiesService: IdentitiesService) {}
 
+  /** Get one of a user's social identities */
   @Get('identities/:target')
   @RequireScope('users:read')
-  @ApiOperation({ summary: "Get one of a user's social identities" })
   @ApiQuery({
     name: 'includeTokenSecret',
     required: false,
     description: 'Accepted for compatibility; no token secrets are stored.',
     schema: { type: 'string' },
   })
-  @ApiOkResponse({ type: IdentityResponseDto })
   @ApiErrorResponses('entity.not_found', 'user.identity_not_exist')
   async get(@UserIdParam() userId: string, @TargetParam() target: string): Promise<IdentityResponseDto> {
     return { identity: await this.identitiesService.get(userId, target) };
@@ -75,7 +74,6 @@ export class IdentitiesController {
   @Delete('identities/:target')
   @RequireScope('users:write')
   @ApiOperation({ summary: 'Unlink a social identity', description: 'Answers 200 with the whole updated user.' })
-  @ApiOkResponse({ type: UserResponseDto })
   @ApiErrorResponses('entity.not_found', 'user.identity_not_exist')
   async delete(@UserIdParam() userId: string, @TargetParam() target: string): Promise<UserResponseDto> {
     return toUserResponse(await this.identitiesService.unlink(userId, target));
@@ -90,7 +88,6 @@ export class IdentitiesController {
     description: 'Accepted for compatibility; no token secrets are stored.',
     schema: { type: 'string' },
   })
-  @ApiOkResponse({ type: AllIdentitiesResponseDto })
   @ApiErrorResponses('entity.not_found')
   async all(@UserIdParam() userId: string): Promise<AllIdentitiesResponseDto> {
     return { socialIdentities: await this.identitiesService.listOfUser(userId), ssoIdentities: [] };

@@ -2,13 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
 import { RequestError } from '../common/errors/request-error.js';
 import { generateStandardId } from '../common/ids.js';
-import type { Pagination } from '../common/http/pagination.js';
 import type { RequestContextStore } from '../common/request-context.js';
 import type { Log } from './log.entity.js';
 import type { LogKey } from './log-keys.js';
+import type { LogListQuery } from './log-query.js';
 import { maskSecrets } from './log-masking.js';
 import type { AuditRow } from './audit-row.js';
-import { type LogFilter, LogsRepository } from './logs.repository.js';
+import { LogsRepository } from './logs.repository.js';
 
 /** As in Logto's capped log counts: beyond this the total reads 10001 and says it is capped. */
 export const LOG_COUNT_CAP = 10_000;
@@ -73,7 +73,7 @@ export class LogsService {
    * Logto's `enableCap`: an exact count over millions of rows would take seconds (Logto added
    * `enableCap` after its counts hit statement timeouts). Small results are counted exactly.
    */
-  async list(filter: LogFilter, { pageSize, offset }: Pagination): Promise<LogPage> {
+  async list({ filter, pagination: { pageSize, offset } }: LogListQuery): Promise<LogPage> {
     const [logs, counted] = await Promise.all([this.logs.findPage(filter, pageSize, offset), this.logs.count(filter, LOG_COUNT_CAP + 1)]);
     return { logs, total: counted, capped: counted > LOG_COUNT_CAP };
   }

@@ -1,5 +1,5 @@
 import { RequestError } from '../common/errors/request-error.js';
-import type { ListPosition } from './users.repository.js';
+import type { ListPosition } from './user-list-query.js';
 
 /**
  * Keyset cursors are opaque to clients: base64url of `<createdAt epoch ms>.<user id>`, the position

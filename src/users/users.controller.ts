@@ -12,8 +12,8 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequireScope } from '../common/auth/auth.decorators.js';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator.js';
-import { parsePagination, setCursorPageHeaders, setPageHeaders } from '../common/http/pagination.js';
-import { RequestError } from '../common/errors/request-error.js';
+import { setCursorPageHeaders, setPageHeaders } from '../common/http/pagination.js';
+import { ApiPagedResponse } from '../common/http/pagination.decorators.js';
 import { isYes } from '../common/yes-flag.js';
 import { type AppConfig, APP_CONFIG } from '../config/app-config.js';
 import { CreateUserDto } from './dto/create-user.dto.js';
@@ -29,16 +29,11 @@ import {
 } from './dto/user-subresources.dto.js';
 import { UserResponseDto } from './dto/user-response.dto.js';
 import { UserIdParam } from './user-id.param.js';
+import type { UserListQuery } from './user-list-query.js';
+import { ApiUserListQuery, INCLUDE_PASSWORD_HASH_QUERY, UserListQueryParam } from './user-list-query.param.js';
 import { toUserResponse } from './user.mapper.js';
-import { decodeCursor, encodeCursor } from './list-cursor.js';
+import { encodeCursor } from './list-cursor.js';
 import { SEARCH_COUNT_CAP, UsersService } from './users.service.js';
-
-const INCLUDE_PASSWORD_HASH = {
-  name: 'includePasswordHash',
-  required: false,
-  description: 'Yes-flag (`1`, `true`, `y`, `yes`, `yep`, `yeah`): add `passwordDigest` and `passwordAlgorithm`.',
-  schema: { type: 'string' },
-} as const;
 
 @ApiTags('Users')
 @ApiExtraModels(ProfileDto)
@@ -62,80 +57,36 @@ export class UsersController {
       `${SEARCH_COUNT_CAP + 1} with \`Total-Number-Is-Capped: true\` (no \`last\` link). ` +
       'For deep paging send `cursor` (empty for the first page) instead of `page`, and follow the `next` link.',
   })
-  @ApiQuery({ name: 'page', required: false, description: '1-based page number (default 1).', schema: { type: 'integer', minimum: 1 } })
-  @ApiQuery({
-    name: 'page_size',
-    required: false,
-    description: 'Page size (default 20, at most 100).',
-    schema: { type: 'integer', minimum: 1, maximum: 100 },
-  })
-  @ApiQuery({
-    name: 'cursor',
-    required: false,
-    description: 'Keyset paging (Roster only): empty for the first page, then the opaque value from the `next` link. Not with `page`.',
-    schema: { type: 'string' },
-  })
-  @ApiQuery({ name: 'search', required: false, description: 'Value matched against every searchable field.', schema: { type: 'string' } })
-  @ApiQuery({ name: 'mode', required: false, schema: { type: 'string', enum: ['like', 'exact', 'similar_to', 'posix'] } })
-  @ApiQuery({ name: 'joint', required: false, schema: { type: 'string', enum: ['or', 'and'] } })
-  @ApiQuery({ name: 'isCaseSensitive', required: false, description: 'Yes-flag; required for `similar_to`.', schema: { type: 'string' } })
-  @ApiQuery({
-    name: 'excludeRoleId',
-    required: false,
-    description: 'Accepted for compatibility; users hold no roles here, so it excludes nobody.',
-    schema: { type: 'string' },
-  })
-  @ApiQuery({
-    name: 'excludeOrganizationId',
-    required: false,
-    description: 'Accepted for compatibility; excludes nobody. Not together with `excludeRoleId`.',
-    schema: { type: 'string' },
-  })
-  @ApiQuery(INCLUDE_PASSWORD_HASH)
-  @ApiOkResponse({
-    type: [UserResponseDto],
-    headers: {
-      'Total-Number': { description: 'Number of users matching the search (not the page count).', schema: { type: 'string' } },
-      'Total-Number-Is-Capped': { description: '`true` when a search matched more users than were counted.', schema: { type: 'string' } },
-      Link: { description: 'RFC 8288 links with rel `first`, `prev`, `next`, `last`; absolute URLs.', schema: { type: 'string' } },
-    },
-  })
+  @ApiUserListQuery()
+  @ApiPagedResponse(UserResponseDto, { capped: true })
   @ApiErrorResponses('guard.invalid_pagination', 'request.invalid_input')
   async list(
-    @Query() query: Record<string, unknown>,
+    @UserListQueryParam() query: UserListQuery,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<UserResponseDto[]> {
-    const pagination = parsePagination(query);
-    const keyset = query.cursor !== undefined;
-    if (keyset && (query.page !== undefined || typeof query.cursor !== 'string')) throw new RequestError('guard.invalid_pagination');
-    const after = keyset ? decodeCursor(query.cursor as string) : undefined;
-    const { users, total, capped, hasMore } = await this.usersService.list(
-      query,
-      keyset ? { limit: pagination.pageSize, after } : { limit: pagination.pageSize, offset: pagination.offset },
-    );
-    if (keyset) {
+    const { users, total, capped, hasMore } = await this.usersService.list(query);
+    const { paging } = query;
+    if (paging.kind === 'keyset') {
       const last = users.at(-1);
       const nextCursor = hasMore && last ? encodeCursor({ createdAtMs: last.createdAt.getTime(), id: last.id }) : undefined;
       setCursorPageHeaders(reply, request, this.config.endpoint, { total, capped, nextCursor });
     } else {
-      setPageHeaders(reply, request, this.config.endpoint, pagination, total, { capped, hasNext: hasMore });
+      setPageHeaders(reply, request, this.config.endpoint, paging, total, { capped, hasNext: hasMore });
     }
-    const includePasswordHash = isYes(query.includePasswordHash);
-    return users.map((user) => toUserResponse(user, { includePasswordHash }));
+    return users.map((user) => toUserResponse(user, { includePasswordHash: query.includePasswordHash }));
   }
 
+  /** Get a user */
   @Get(':userId')
   @RequireScope('users:read')
-  @ApiOperation({ summary: 'Get a user' })
-  @ApiQuery(INCLUDE_PASSWORD_HASH)
+  @ApiQuery(INCLUDE_PASSWORD_HASH_QUERY)
   @ApiQuery({
     name: 'includeSsoIdentities',
     required: false,
     description: 'Yes-flag: add `ssoIdentities` (always `[]`).',
     schema: { type: 'string' },
   })
-  @ApiOkResponse({ type: UserResponseDto })
   @ApiErrorResponses('entity.not_found')
   async get(
     @UserIdParam() userId: string,
@@ -152,7 +103,6 @@ export class UsersController {
   @RequireScope('users:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Create a user', description: 'Answers 200 (not 201), as Logto does. Unknown body fields are ignored.' })
-  @ApiOkResponse({ type: UserResponseDto })
   @ApiErrorResponses(
     'guard.invalid_input',
     'user.password_and_digest',
@@ -176,7 +126,6 @@ export class UsersController {
     summary: 'Update a user',
     description: '`""` or `null` clears a field; `customData` and `profile` replace the stored objects.',
   })
-  @ApiOkResponse({ type: UserResponseDto })
   @ApiErrorResponses(
     'guard.invalid_input',
     'entity.not_found',
@@ -194,7 +143,6 @@ export class UsersController {
   @Patch(':userId/password')
   @RequireScope('users:write')
   @ApiOperation({ summary: "Set a user's password", description: 'Stored as an Argon2i hash. No password policy is applied.' })
-  @ApiOkResponse({ type: UserResponseDto })
   @ApiErrorResponses('guard.invalid_input', 'entity.not_found')
   async updatePassword(@UserIdParam() userId: string, @Body() body: UpdatePasswordDto): Promise<UserResponseDto> {
     return toUserResponse(await this.usersService.updatePassword(userId, body.password));
@@ -216,28 +164,27 @@ export class UsersController {
     await this.usersService.verifyPassword(userId, body.password);
   }
 
+  /** Suspend or reinstate a user */
   @Patch(':userId/is-suspended')
   @RequireScope('users:write')
-  @ApiOperation({ summary: 'Suspend or reinstate a user' })
-  @ApiOkResponse({ type: UserResponseDto })
   @ApiErrorResponses('guard.invalid_input', 'entity.not_found')
   async updateSuspension(@UserIdParam() userId: string, @Body() body: UpdateSuspensionDto): Promise<UserResponseDto> {
     return toUserResponse(await this.usersService.updateSuspension(userId, body.isSuspended));
   }
 
+  /** Delete a user */
   @Delete(':userId')
   @RequireScope('users:write')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a user' })
   @ApiNoContentResponse({ description: 'Deleted.' })
   @ApiErrorResponses('entity.not_found')
   async delete(@UserIdParam() userId: string): Promise<void> {
     await this.usersService.delete(userId);
   }
 
+  /** Get a user's custom data */
   @Get(':userId/custom-data')
   @RequireScope('users:read')
-  @ApiOperation({ summary: "Get a user's custom data" })
   @ApiOkResponse({ schema: { type: 'object', additionalProperties: true } })
   @ApiErrorResponses('entity.not_found')
   getCustomData(@UserIdParam() userId: string): Promise<Record<string, unknown>> {
@@ -266,10 +213,9 @@ export class UsersController {
     return this.usersService.mergeProfile(userId, body.profile);
   }
 
+  /** Tell whether a user has a password */
   @Get(':userId/has-password')
   @RequireScope('users:read')
-  @ApiOperation({ summary: 'Tell whether a user has a password' })
-  @ApiOkResponse({ type: HasPasswordResponseDto })
   @ApiErrorResponses('entity.not_found')
   async hasPassword(@UserIdParam() userId: string): Promise<HasPasswordResponseDto> {
     return { hasPassword: await this.usersService.hasPassword(userId) };

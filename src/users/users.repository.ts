@@ -3,8 +3,11 @@ import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adap
 import { Injectable } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { RequestError } from '../common/errors/request-error.js';
+import type { Search } from '../common/search/search-query.js';
+import { buildSearchCondition, type SearchColumns } from '../common/search/search-sql.js';
 import { queryPrepared } from '../database/prepared-statements.js';
 import { type AuditRow, auditRowInsert } from '../logs/audit-row.js';
+import type { ListPosition, UserSearchField } from './user-list-query.js';
 import { User } from './user.entity.js';
 
 /** Columns a client may write through some route; everything else is set by the database or the service. */
@@ -26,23 +29,20 @@ export type UserValues = Partial<
   >
 >;
 
-/** Where a keyset page starts: strictly after this user in list order. */
-export interface ListPosition {
-  createdAtMs: number;
-  id: string;
-}
-
 export interface PageQuery {
   limit: number;
   offset?: number;
   after?: ListPosition;
 }
 
-/** A WHERE fragment with positional parameters starting at `$1`. */
-export interface SqlCondition {
-  sql: string;
-  params: unknown[];
-}
+/** The column each searchable field is tested on. */
+const SEARCH_COLUMNS: SearchColumns<UserSearchField> = {
+  id: 'id',
+  primary_email: 'primary_email',
+  primary_phone: 'primary_phone',
+  username: 'username',
+  name: 'name',
+};
 
 type MergeableJsonColumn = 'custom_data' | 'profile';
 
@@ -211,10 +211,11 @@ export class UsersRepository {
   }
 
   /**
-   * Up to `limit` users matching `condition`, newest first with ties broken by id so pages never
+   * Up to `limit` users matching `search`, newest first with ties broken by id so pages never
    * overlap: from `offset`, or (keyset) strictly after the `after` position, which stays fast at any depth.
    */
-  async findPage(condition: SqlCondition | undefined, { limit, offset = 0, after }: PageQuery): Promise<User[]> {
+  async findPage(search: Search<UserSearchField>, { limit, offset = 0, after }: PageQuery): Promise<User[]> {
+    const condition = buildSearchCondition(search, SEARCH_COLUMNS, 1);
     const params = [...(condition?.params ?? [])];
     const conditions = [condition?.sql ?? 'TRUE'];
     if (after) {
@@ -247,10 +248,11 @@ export class UsersRepository {
   }
 
   /** Counts matches, but stops after `cap` rows: a broad search costs a bounded scan. */
-  async countMatchingUpTo(condition: SqlCondition, cap: number): Promise<number> {
+  async countMatchingUpTo(search: Search<UserSearchField>, cap: number): Promise<number> {
+    const condition = buildSearchCondition(search, SEARCH_COLUMNS, 1);
     const rows = await this.runSearch<{ total: string }>(
-      `SELECT count(*) AS total FROM (SELECT 1 FROM users WHERE ${condition.sql} LIMIT ${Math.trunc(cap)}) AS matches`,
-      condition.params,
+      `SELECT count(*) AS total FROM (SELECT 1 FROM users WHERE ${condition?.sql ?? 'TRUE'} LIMIT ${Math.trunc(cap)}) AS matches`,
+      condition?.params ?? [],
     );
     return Number(rows[0]?.total ?? 0);
   }

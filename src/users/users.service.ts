@@ -4,7 +4,6 @@ import { type AppConfig, APP_CONFIG } from '../config/app-config.js';
 import { RequestError } from '../common/errors/request-error.js';
 import { generateStandardId } from '../common/ids.js';
 import { RateLimiterService } from '../rate-limit/rate-limiter.service.js';
-import { parseSearch, buildSearchCondition } from '../common/search/search.js';
 import type { CreateUserDto } from './dto/create-user.dto.js';
 import type { ProfileDto } from './dto/profile.dto.js';
 import type { UpdateUserDto } from './dto/update-user.dto.js';
@@ -17,19 +16,11 @@ import type { IdentityDto } from './dto/identity.dto.js';
 import { toIdentityDto } from './user.mapper.js';
 import type { User } from './user.entity.js';
 import { UserIdentitiesRepository } from './user-identities.repository.js';
-import { type PageQuery, UsersRepository, type UserValues } from './users.repository.js';
+import type { UserListQuery } from './user-list-query.js';
+import { UsersRepository, type UserValues } from './users.repository.js';
 
 const ID_ATTEMPTS = 5;
 const PASSWORD_VERIFY_BUCKET = 'password-verify';
-
-const SEARCH_COLUMNS = {
-  id: 'id',
-  primary_email: 'primary_email',
-  primary_phone: 'primary_phone',
-  username: 'username',
-  name: 'name',
-} as const;
-const SEARCHABLE_FIELDS = Object.keys(SEARCH_COLUMNS);
 
 /** Logto's step 7 (a `Legacy` algorithm needs its digest), plus Roster's format and cost checks. */
 function assertImportablePassword({ passwordAlgorithm, passwordDigest }: CreateUserDto): void {
@@ -74,24 +65,17 @@ export class UsersService {
    * A page of users and the total. The unfiltered total is exact (a counter); a search's total is
    * exact up to `SEARCH_COUNT_CAP` and reported as capped beyond it. One row more than the page is
    * read, so whether a next page exists is known either way.
-   *
-   * `excludeRoleId` / `excludeOrganizationId` are accepted for compatibility: users hold no roles or
-   * memberships here, so they exclude nobody; together they are still the 400 Logto answers.
    */
-  async list(query: Record<string, unknown>, page: PageQuery): Promise<UserPage> {
-    if (query.excludeRoleId !== undefined && query.excludeOrganizationId !== undefined) {
-      throw new RequestError('request.invalid_input', {
-        interpolation: { details: 'Parameter `excludeRoleId` and `excludeOrganizationId` cannot be used at the same time.' },
-        data: {},
-      });
-    }
-    const condition = buildSearchCondition(parseSearch(query, SEARCHABLE_FIELDS), SEARCH_COLUMNS, 1);
+  async list({ search, paging }: UserListQuery): Promise<UserPage> {
+    const limit = paging.pageSize + 1;
+    const page = paging.kind === 'keyset' ? { limit, after: paging.after } : { limit, offset: paging.offset };
+    const searching = search.groups.length > 0;
     const [rows, counted] = await Promise.all([
-      this.users.findPage(condition, { ...page, limit: page.limit + 1 }),
-      condition ? this.users.countMatchingUpTo(condition, SEARCH_COUNT_CAP + 1) : this.users.countAll(),
+      this.users.findPage(search, page),
+      searching ? this.users.countMatchingUpTo(search, SEARCH_COUNT_CAP + 1) : this.users.countAll(),
     ]);
-    const capped = counted > SEARCH_COUNT_CAP && condition !== undefined;
-    return { users: rows.slice(0, page.limit), hasMore: rows.length > page.limit, total: counted, capped };
+    const capped = searching && counted > SEARCH_COUNT_CAP;
+    return { users: rows.slice(0, paging.pageSize), hasMore: rows.length > paging.pageSize, total: counted, capped };
   }
 
   async assertExists(id: string): Promise<void> {

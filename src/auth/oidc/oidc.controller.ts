@@ -48,16 +48,14 @@ export class OidcController {
     return this.tokenExchange.exchange(body, authorization);
   }
 
+  /** Public keys that verify access tokens */
   @Get('jwks')
-  @ApiOperation({ summary: 'Public keys that verify access tokens' })
-  @ApiOkResponse({ type: JwksDto })
   jwks(): Promise<JwksDto> {
     return this.signingKeys.publicJwks();
   }
 
+  /** Authorization server metadata */
   @Get('.well-known/openid-configuration')
-  @ApiOperation({ summary: 'Authorization server metadata' })
-  @ApiOkResponse({ type: DiscoveryDto })
   discovery(): DiscoveryDto {
     return {
       issuer: this.config.issuer,

@@ -3,15 +3,15 @@ import { isYes } from '../yes-flag.js';
 
 export type SearchMode = 'exact' | 'like' | 'similar_to' | 'posix';
 
-export interface SearchGroup {
+export interface SearchGroup<Field extends string = string> {
   /** snake_case field name from the allowed list; undefined for the general group (all fields). */
-  field?: string;
+  field?: Field;
   values: string[];
   mode: SearchMode;
 }
 
-export interface Search {
-  groups: SearchGroup[];
+export interface Search<Field extends string = string> {
+  groups: SearchGroup<Field>[];
   joint: 'or' | 'and';
   isCaseSensitive: boolean;
 }
@@ -34,35 +34,12 @@ interface RawSearchKeys {
  * Reads Logto's search query language (`search`, `search.<field>`, `mode`, `mode.<field>`, `joint`,
  * `isCaseSensitive`) from a parsed URL query. Every syntax problem is a 400 `request.invalid_input`.
  */
-export function parseSearch(query: Record<string, unknown>, allowedFields: readonly string[]): Search {
+export function parseSearch<Field extends string>(query: Record<string, unknown>, allowedFields: readonly Field[]): Search<Field> {
   const joint = parseJoint(query);
   const isCaseSensitive = isYes(query.isCaseSensitive);
   const { values, modes } = collectSearchKeys(query);
   const groups = [...values].map(([rawField, groupValues]) => toSearchGroup(rawField, groupValues, modes, allowedFields, isCaseSensitive));
   return { groups, joint, isCaseSensitive };
-}
-
-/**
- * Turns a parsed search into a parenthesised WHERE fragment with positional parameters from
- * `$<firstParamIndex>` on. `columns` maps each searchable field to its (trusted) SQL column; the
- * general group tests all of them. Returns undefined when there is nothing to search for.
- */
-export function buildSearchCondition(
-  search: Search,
-  columns: Readonly<Record<string, string>>,
-  firstParamIndex: number,
-): { sql: string; params: unknown[] } | undefined {
-  if (search.groups.length === 0) {
-    return undefined;
-  }
-  const params: unknown[] = [];
-  const bind = (value: unknown): string => {
-    params.push(value);
-    return `$${firstParamIndex + params.length - 1}`;
-  };
-  const conditions = search.groups.map((group) => buildGroupCondition(group, columnsToTest(group, columns), search.isCaseSensitive, bind));
-  const jointOperator = search.joint === 'and' ? ' AND ' : ' OR ';
-  return { sql: `(${conditions.join(jointOperator)})`, params };
 }
 
 function invalidSearch(details: string): RequestError {
@@ -127,13 +104,13 @@ function fieldOfKey(key: string, prefix: 'search' | 'mode'): RawField {
   return path === '' ? undefined : path;
 }
 
-function toSearchGroup(
+function toSearchGroup<Field extends string>(
   rawField: RawField,
   values: string[],
   modes: ReadonlyMap<RawField, string>,
-  allowedFields: readonly string[],
+  allowedFields: readonly Field[],
   isCaseSensitive: boolean,
-): SearchGroup {
+): SearchGroup<Field> {
   const field = rawField === undefined ? undefined : allowedFieldName(rawField, allowedFields);
   const mode = modeFor(rawField, modes);
   assertValuesFitMode(values, mode);
@@ -148,9 +125,9 @@ function toSearchGroup(
   return field === undefined ? { values, mode } : { field, values, mode };
 }
 
-function allowedFieldName(rawField: string, allowedFields: readonly string[]): string {
+function allowedFieldName<Field extends string>(rawField: string, allowedFields: readonly Field[]): Field {
   const field = toSnakeCase(rawField);
-  if (!allowedFields.includes(field)) {
+  if (!isOneOf(allowedFields, field)) {
     throw invalidSearch(`Search field \`${field}\` is not valid, expect one of ${allowedFields.join(', ')}.`);
   }
   return field;
@@ -187,62 +164,4 @@ function assertValuesFitMode(values: readonly string[], mode: SearchMode): void 
 
 function isOneOf<T extends string>(options: readonly T[], value: string): value is T {
   return (options as readonly string[]).includes(value);
-}
-
-function columnsToTest(group: SearchGroup, columns: Readonly<Record<string, string>>): string[] {
-  if (group.field === undefined) {
-    const allColumns = Object.values(columns);
-    if (allColumns.length === 0) {
-      throw new Error('A general search needs at least one column to test.');
-    }
-    return allColumns;
-  }
-  const column = columns[group.field];
-  if (column === undefined) {
-    throw new Error(`No column is mapped for search field \`${group.field}\`.`);
-  }
-  return [column];
-}
-
-/** One bound parameter per group, shared by every column the group tests. */
-function buildGroupCondition(
-  group: SearchGroup,
-  columns: readonly string[],
-  isCaseSensitive: boolean,
-  bind: (value: unknown) => string,
-): string {
-  const hasSeveralValues = group.values.length > 1;
-  const placeholder = bind(hasSeveralValues ? group.values : group.values[0]);
-  const tests = columns.map((column) =>
-    group.mode === 'exact'
-      ? exactTest(column, placeholder, hasSeveralValues, isCaseSensitive)
-      : patternTest(column, placeholder, group.mode, isCaseSensitive),
-  );
-  return tests.length > 1 ? `(${tests.join(' OR ')})` : tests.join('');
-}
-
-/**
- * Case-insensitive tests compare `lower(column)` so a functional index on it can serve them, and
- * lower-case the values in SQL so both sides fold case by the same (database) rules.
- */
-function exactTest(column: string, placeholder: string, hasSeveralValues: boolean, isCaseSensitive: boolean): string {
-  if (isCaseSensitive) {
-    return hasSeveralValues ? `${column} = ANY(${placeholder}::text[])` : `${column} = ${placeholder}`;
-  }
-  return hasSeveralValues
-    ? `lower(${column}) = ANY(SELECT lower(search_value) FROM unnest(${placeholder}::text[]) AS search_value)`
-    : `lower(${column}) = lower(${placeholder})`;
-}
-
-/** Patterns are passed through raw: the caller supplies any wildcards (`%`, `_`, regex syntax). */
-function patternTest(column: string, placeholder: string, mode: Exclude<SearchMode, 'exact'>, isCaseSensitive: boolean): string {
-  switch (mode) {
-    case 'like':
-      return `${column} ${isCaseSensitive ? 'LIKE' : 'ILIKE'} ${placeholder}`;
-    case 'posix':
-      return `${column} ${isCaseSensitive ? '~' : '~*'} ${placeholder}`;
-    case 'similar_to':
-      // SQL has no case-insensitive SIMILAR TO; parseSearch rejects that combination.
-      return `${column} SIMILAR TO ${placeholder}`;
-  }
 }
