@@ -102,7 +102,7 @@ describe('parseSearch', () => {
       expect(parse({ 'search.name': 'n', 'mode.name': 'exact', 'mode.email': 'bogus' }).groups[0]?.mode).toBe('exact');
     });
 
-    it('reads the full search example of the spec (posix + like + similar_to, joint and)', () => {
+    it("reads Logto's documented advanced search example (posix + like + similar_to, joint and)", () => {
       expect(
         parse({
           'search.name': '^Jerry((?!Jr).)*Jr{1}((?!Jr).)*$',

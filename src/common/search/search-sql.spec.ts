@@ -86,7 +86,7 @@ describe('buildSearchCondition', () => {
     });
   });
 
-  it('builds the hybrid example of the spec', () => {
+  it("builds Logto's documented advanced search example", () => {
     expect(
       build(
         {

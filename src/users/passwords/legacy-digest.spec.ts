@@ -35,7 +35,7 @@ const toUrlSafe = (base64: string): string => base64.replace(/\+/g, '-').replace
 
 describe('verifyLegacyDigest', () => {
   describe('generic digests', () => {
-    it('verifies the spec’s sha512 vector for `password`', async () => {
+    it('verifies the known sha512 vector for `password`', async () => {
       await expect(verifyLegacyDigest('password', SHA512_VECTOR)).resolves.toBe(true);
     });
 
