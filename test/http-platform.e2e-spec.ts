@@ -283,6 +283,31 @@ describe('HTTP platform behaviour', () => {
       expect(response.body).toEqual({ code: expect.any(String), message: expect.any(String) });
     });
 
+    const routeNotFound = { code: 'request.route_not_found', message: 'The requested route does not exist.' };
+    const undeclaredMethods = ['QUERY', 'PROPFIND', 'SEARCH', 'MKCOL', 'TRACE'];
+    const bodies: [string, Record<string, string>, Buffer | undefined][] = [
+      ['no body and no Content-Type', {}, undefined],
+      ['a JSON body', { 'content-type': 'application/json' }, Buffer.from('{"a":1}')],
+      ['a body without Content-Type', {}, Buffer.from('x')],
+    ];
+    it.each(
+      undeclaredMethods.flatMap((method) =>
+        ['/api/status', '/api/users', '/oidc/token'].flatMap((path) =>
+          bodies.flatMap(([label, headers, body]) => [true, false].map((auth) => ({ method, path, label, headers, body, auth }))),
+        ),
+      ),
+    )('answers $method $path with $label (token: $auth) like any unknown route: 404 request.route_not_found', async (call) => {
+      const response = await rawHttp(server.baseUrl, {
+        method: call.method,
+        path: call.path,
+        headers: call.headers,
+        body: call.body,
+        auth: call.auth,
+      });
+      expect({ status: response.status, body: JSON.parse(response.text) as unknown }).toEqual({ status: 404, body: routeNotFound });
+      expect(response.headers['logto-core-request-id']).toMatch(REQUEST_ID_PATTERN);
+    });
+
     it('answers a method the path does not support with 404 or 405 and a Logto-style body', async () => {
       const response = await request<ErrorBody>(server.baseUrl, 'DELETE', '/api/users');
       expect([404, 405]).toContain(response.status);

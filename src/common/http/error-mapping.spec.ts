@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { Logger, NotFoundException } from '@nestjs/common';
+import { HttpException, Logger, NotFoundException } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { RequestError } from '../errors/request-error.js';
 import { toErrorResponse } from './error-mapping.js';
@@ -66,6 +66,30 @@ describe('toErrorResponse', () => {
       status: 404,
       body: { code: 'request.route_not_found', message: 'The requested route does not exist.' },
     });
+  });
+
+  it.each([
+    ['an unmapped 4xx HttpException', new HttpException('I am a teapot', 418), 400, 'request.bad_request'],
+    ['a 405 HttpException', new HttpException('Method Not Allowed', 405), 405, 'request.method_not_allowed'],
+    ['a 413 HttpException', new HttpException('Payload Too Large', 413), 413, 'request.entity_too_large'],
+    [
+      'an unmapped Fastify client error',
+      Object.assign(new Error('Request Header Fields Too Large'), { code: 'FST_ERR_NEW', statusCode: 431 }),
+      400,
+      'request.bad_request',
+    ],
+    [
+      "Fastify's QUERY without Content-Type",
+      new HttpException('Bad Request', 400, {
+        cause: Object.assign(new Error('no type'), { code: 'FST_ERR_ROUTE_MISSING_CONTENT_TYPE', statusCode: 400 }),
+      }),
+      404,
+      'request.route_not_found',
+    ],
+  ])('keeps %s a client error, never a 500', (_label, error, status, code) => {
+    const response = toErrorResponse(error);
+    expect({ status: response.status, code: response.body.code }).toEqual({ status, code });
+    expect(loggedErrors).toEqual([]);
   });
 
   it('hides unexpected errors behind a generic 500 and logs the cause', () => {

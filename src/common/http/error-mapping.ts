@@ -68,29 +68,51 @@ function fromDatabaseError({ code, constraint }: DriverError): RequestError | un
 /** A statement timeout and a database outage alike: retry in a second. */
 const serviceUnavailable = (): RequestError => new RequestError('service.unavailable', { headers: { 'Retry-After': '1' } });
 
+const entityTooLarge = (): RequestError =>
+  new RequestError('request.entity_too_large', { interpolation: { limit: `${BODY_LIMIT_BYTES} bytes` } });
+
+const routeNotFound = (): RequestError => new RequestError('request.route_not_found');
+
+const unsupportedMediaType = (): RequestError => new RequestError('request.unsupported_media_type');
+
 const invalidBody = (): RequestError => new RequestError('guard.invalid_input', { interpolation: { type: 'body' } });
 
 /** Fastify's body-handling errors, by their `code`. */
 const FASTIFY_ERRORS: Record<string, () => RequestError> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: () => new RequestError('request.entity_too_large', { interpolation: { limit: `${BODY_LIMIT_BYTES} bytes` } }),
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => new RequestError('request.unsupported_media_type'),
+  FST_ERR_CTP_BODY_TOO_LARGE: entityTooLarge,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: unsupportedMediaType,
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: invalidBody,
   FST_ERR_CTP_EMPTY_TYPE: invalidBody,
   FST_ERR_CTP_INVALID_TYPE: invalidBody,
   FST_ERR_BAD_URL: () => new RequestError('guard.invalid_input', { interpolation: { type: 'params' } }),
   // Every id in a path is short; one past the router's parameter limit cannot name anything.
   FST_ERR_MAX_PARAM_LENGTH: () => new RequestError('entity.not_found'),
+  // Fastify refuses a QUERY without Content-Type before routing; no route takes QUERY, so it is
+  // answered like any other method no route declares.
+  FST_ERR_ROUTE_MISSING_CONTENT_TYPE: routeNotFound,
 };
 
-/** Fastify's own errors (body parsing, limits) arrive wrapped by Nest in an HttpException. */
+/** Generic answers for a framework's client errors, by status; any other 4xx is a 400. */
+const CLIENT_ERRORS_BY_STATUS: Record<number, () => RequestError> = {
+  404: routeNotFound,
+  405: () => new RequestError('request.method_not_allowed'),
+  413: entityTooLarge,
+  415: unsupportedMediaType,
+};
+
+/**
+ * Fastify's own errors (body parsing, limits) arrive wrapped by Nest in an HttpException. A client
+ * error the framework raises stays a client error even when it is not mapped one by one: a new
+ * Fastify or Nest 4xx can never surface as a 500.
+ */
 function fromFrameworkError(error: unknown): RequestError | undefined {
   const cause = error instanceof HttpException ? error.cause : error;
   const fastifyCode = (cause as FastifyError | undefined)?.code;
-  if (fastifyCode && FASTIFY_ERRORS[fastifyCode]) return FASTIFY_ERRORS[fastifyCode]();
-  if (!(error instanceof HttpException)) return undefined;
-  if (error.getStatus() === 404) return new RequestError('request.route_not_found');
-  if (error.getStatus() === 405) return new RequestError('request.method_not_allowed');
-  return undefined;
+  const mapped = fastifyCode === undefined ? undefined : FASTIFY_ERRORS[fastifyCode];
+  if (mapped) return mapped();
+  const status = error instanceof HttpException ? error.getStatus() : (cause as FastifyError | undefined)?.statusCode;
+  if (status === undefined || status < 400 || status >= 500) return undefined;
+  return (CLIENT_ERRORS_BY_STATUS[status] ?? (() => new RequestError('request.bad_request')))();
 }
 
 export interface ErrorResponse {
