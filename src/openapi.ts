@@ -2,7 +2,9 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, getSchemaPath, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { BEARER_SECURITY_NAME } from './common/auth/auth.decorators.js';
 import { ERROR_CODES, type ErrorCode } from './common/errors/error-codes.js';
+import { OidcErrorBodyDto } from './auth/oidc/dto/oidc.dto.js';
 import { ErrorBodyDto } from './common/errors/error-body.dto.js';
+import { OAUTH_ERROR_ROUTES } from './common/http/error-mapping.js';
 
 export const OPENAPI_JSON_PATH = 'api/swagger.json';
 export const SWAGGER_UI_PATH = 'api/docs';
@@ -23,7 +25,7 @@ export function buildOpenApiDocument(app: INestApplication, endpoint: string): O
       BEARER_SECURITY_NAME,
     )
     .build();
-  return withPublicSecurity(withSharedResponses(SwaggerModule.createDocument(app, config)));
+  return withPublicSecurity(withOAuthErrorBodies(withSharedResponses(SwaggerModule.createDocument(app, config))));
 }
 
 type PathItemObject = OpenAPIObject['paths'][string];
@@ -63,6 +65,26 @@ function withSharedResponses(document: OpenAPIObject): OpenAPIObject {
       if (tooMany) tooMany.headers = { ...tooMany.headers, ...RETRY_AFTER };
       const unavailable = responses['503'] as ResponseObject | undefined;
       if (unavailable) unavailable.headers = { ...unavailable.headers, ...RETRY_AFTER };
+    }
+  }
+  return document;
+}
+
+/** On the token endpoint every 4xx body also carries RFC 6749's fields (see `toErrorResponseFor`). */
+function withOAuthErrorBodies(document: OpenAPIObject): OpenAPIObject {
+  const oauthSchema = { $ref: getSchemaPath(OidcErrorBodyDto) };
+  for (const [path, item] of Object.entries(document.paths)) {
+    const oauthOperations = (['post', 'get', 'put', 'patch', 'delete'] as const)
+      .filter((method) => OAUTH_ERROR_ROUTES.has(`${method.toUpperCase()} ${path}`))
+      .map((method) => item[method])
+      .filter((operation) => operation !== undefined);
+    for (const { responses } of oauthOperations) {
+      for (const [status, response] of Object.entries(responses)) {
+        const isClientError = status.startsWith('4');
+        if (isClientError && response !== undefined && 'content' in response) {
+          response.content = { 'application/json': { schema: oauthSchema } };
+        }
+      }
     }
   }
   return document;

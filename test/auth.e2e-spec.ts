@@ -289,6 +289,26 @@ describe('authentication (applications, /oidc/token, the bearer guard)', () => {
         expectOidcError(response, 'invalid_target', 'resource indicator is missing, or unknown');
       });
 
+      const deeplyNested = `${'['.repeat(70)}${']'.repeat(70)}`;
+      it.each([
+        ['NUL in a form field', 'application/x-www-form-urlencoded', 'grant_type=%00&resource=x', 400, 'guard.invalid_input'],
+        ['malformed JSON', 'application/json', '{bad', 400, undefined],
+        ['a JSON string instead of an object', 'application/json', '"x"', 400, undefined],
+        ['a lone surrogate in JSON', 'application/json', '{"grant_type":"\\ud800"}', 400, 'guard.invalid_input'],
+        ['JSON nested beyond 64 levels', 'application/json', deeplyNested, 400, 'guard.invalid_input'],
+        ['a body over 1 MB', 'application/x-www-form-urlencoded', `grant_type=${'a'.repeat(1_100_000)}`, 413, 'request.entity_too_large'],
+      ])('answers %s with RFC 6749 error fields beside Logto’s', async (_label, contentType, body, status, code) => {
+        const response = await request<Record<string, unknown>>(server.baseUrl, 'POST', '/oidc/token', {
+          body,
+          headers: { 'content-type': contentType },
+        });
+        expect(response.status).toBe(status);
+        expect(response.body).toEqual(
+          expect.objectContaining({ error: 'invalid_request', error_description: response.body.message, ...(code ? { code } : {}) }),
+        );
+        expect(response.body.message).toEqual(expect.any(String));
+      });
+
       it('rejects a disabled application with its right secret: invalid_client, and accepts it again once enabled', async () => {
         const app = await createApplication(server, uniqueName('to-disable'), ['all']);
         const fields = bootstrapFields({ client_id: app.id, client_secret: app.secret });

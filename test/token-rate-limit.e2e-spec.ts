@@ -40,9 +40,12 @@ describe('POST /oidc/token rate limit (TOKEN_MAX_ATTEMPTS=3)', () => {
     expect(existing.statuses).toEqual([400, 400, 400, 429]);
     expect(unknown.statuses).toEqual(existing.statuses);
     expect(unknown.bodies).toEqual(existing.bodies);
-    expect(existing.bodies[LIMIT]).toEqual({
+    const tooMany = existing.bodies[LIMIT] as { message: string };
+    expect(tooMany).toEqual({
       code: 'request.too_many_requests',
       message: expect.stringMatching(/^Too many attempts\. Retry after \d+ seconds\.$/),
+      error: 'invalid_request',
+      error_description: tooMany.message,
     });
     expect(Number(existing.retryAfter)).toBeGreaterThanOrEqual(1);
     expect(Number(existing.retryAfter)).toBeLessThanOrEqual(60);

@@ -102,14 +102,24 @@ export async function databaseSnapshot(server: TestServer): Promise<DatabaseSnap
 
 /**
  * What an error body is: `logto` = `{ code, data?, details?, message }` in that key order (README "Errors");
- * `message-only` = exactly `{ message }` (malformed JSON, as Logto answers it); `oidc` = the token endpoint's
- * `{ code: "oidc.…", message, error, error_description }` (RFC 6749 §5.2 plus Logto's fields); otherwise a description of
- * what is wrong with it.
+ * `message-only` = exactly `{ message }` (malformed JSON, as Logto answers it); `oidc` = the token endpoint's,
+ * either of those followed by RFC 6749's `error` and `error_description`; otherwise a description of what is
+ * wrong with it.
  */
 export type ErrorBodyKind = 'logto' | 'message-only' | 'oidc' | `not an error body: ${string}`;
 
 const LOGTO_ERROR_KEYS = ['code', 'data', 'details', 'message'];
-const OIDC_ERROR_KEYS = ['code', 'message', 'error', 'error_description'];
+const OAUTH_ERROR_KEYS = ['error', 'error_description'];
+
+function classifyFields(fields: Record<string, unknown>): 'logto' | 'message-only' | undefined {
+  const keys = Object.keys(fields);
+  const isText = (key: string): boolean => typeof fields[key] === 'string';
+  if (keys.length === 1 && keys[0] === 'message' && isText('message')) return 'message-only';
+  const hasCodeAndMessage = isText('code') && (fields.code as string).length > 0 && isText('message');
+  const inLogtoOrder = keys.join() === LOGTO_ERROR_KEYS.filter((key) => key in fields).join();
+  const isLogto = hasCodeAndMessage && keys.every((key) => LOGTO_ERROR_KEYS.includes(key)) && inLogtoOrder;
+  return isLogto && (fields.details === undefined || isText('details')) ? 'logto' : undefined;
+}
 
 export function classifyErrorBody(text: string): ErrorBodyKind {
   let body: unknown;
@@ -121,20 +131,11 @@ export function classifyErrorBody(text: string): ErrorBodyKind {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return `not an error body: ${text.slice(0, 200)}`;
   const fields = body as Record<string, unknown>;
   const keys = Object.keys(fields);
-  const isText = (key: string): boolean => typeof fields[key] === 'string';
-  if (keys.length === 1 && keys[0] === 'message' && isText('message')) return 'message-only';
-  const hasCodeAndMessage = isText('code') && (fields.code as string).length > 0 && isText('message');
-  if (
-    hasCodeAndMessage &&
-    keys.every((key) => LOGTO_ERROR_KEYS.includes(key)) &&
-    keys.join() === LOGTO_ERROR_KEYS.filter((key) => key in fields).join() &&
-    (fields.details === undefined || isText('details'))
-  ) {
-    return 'logto';
+  const oauthKeys = keys.slice(-OAUTH_ERROR_KEYS.length);
+  if (oauthKeys.join() === OAUTH_ERROR_KEYS.join()) {
+    const isOauth = OAUTH_ERROR_KEYS.every((key) => typeof fields[key] === 'string') && fields.error_description === fields.message;
+    const rest = Object.fromEntries(keys.slice(0, -OAUTH_ERROR_KEYS.length).map((key) => [key, fields[key]]));
+    if (isOauth && classifyFields(rest) !== undefined) return 'oidc';
   }
-  const oidcKeys = keys.filter((key) => key !== 'error_uri');
-  if (hasCodeAndMessage && (fields.code as string).startsWith('oidc.') && oidcKeys.join() === OIDC_ERROR_KEYS.join() && isText('error')) {
-    return 'oidc';
-  }
-  return `not an error body: ${text.slice(0, 200)}`;
+  return classifyFields(fields) ?? `not an error body: ${text.slice(0, 200)}`;
 }

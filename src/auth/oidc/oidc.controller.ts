@@ -35,8 +35,10 @@ export class OidcController {
     status: 400,
     type: OidcErrorBodyDto,
     description:
-      '`invalid_request` (malformed request, no or mixed client authentication), `invalid_client` (unknown, ' +
-      'disabled or wrong credentials), `unsupported_grant_type`, `invalid_target` (missing or unknown `resource`).',
+      '`invalid_request` (malformed request, no or mixed client authentication; also a body that cannot be read, ' +
+      "such as malformed or non-object JSON, NUL characters or nesting beyond 64 levels, with the platform's `code`), " +
+      '`invalid_client` (unknown, disabled or wrong credentials), `unsupported_grant_type`, `invalid_target` ' +
+      '(missing or unknown `resource`). Every 4xx of this route carries `error` and `error_description`.',
   })
   @ApiErrorResponses('request.too_many_requests')
   async token(

@@ -1,12 +1,13 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
-import { toErrorResponse } from './error-mapping.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { toErrorResponseFor } from './error-mapping.js';
 
-/** Errors raised inside Nest (guards, pipes, handlers). Fastify's own errors use `toErrorResponse` directly. */
+/** Errors raised inside Nest (guards, pipes, handlers). Fastify's router errors use the same mapping. */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
-    const { status, body, headers = {} } = toErrorResponse(exception);
-    void host.switchToHttp().getResponse<FastifyReply>().headers(headers).status(status).send(body);
+    const http = host.switchToHttp();
+    const { status, body, headers = {} } = toErrorResponseFor(http.getRequest<FastifyRequest>(), exception);
+    void http.getResponse<FastifyReply>().headers(headers).status(status).send(body);
   }
 }

@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import { HttpException, Logger, NotFoundException } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { RequestError } from '../errors/request-error.js';
-import { toErrorResponse } from './error-mapping.js';
+import { toErrorResponse, toErrorResponseFor } from './error-mapping.js';
 import { MalformedJsonError } from './json-body.js';
 
 function databaseError(driverError: Record<string, string>): QueryFailedError {
@@ -115,5 +115,36 @@ describe('toErrorResponse', () => {
     const { status, body, headers } = toErrorResponse(error);
     expect({ status, code: body.code, headers }).toEqual({ status: 503, code: 'service.unavailable', headers: { 'Retry-After': '1' } });
     expect(loggedErrors).toEqual([]);
+  });
+
+  describe('on the token endpoint', () => {
+    const tokenRequest = { method: 'POST', url: '/oidc/token?x=1' };
+
+    it("adds RFC 6749's error fields to every 4xx, keeping Logto's", () => {
+      expect(
+        toErrorResponseFor(tokenRequest, new RequestError('request.too_many_requests', { interpolation: { seconds: 5 } })).body,
+      ).toEqual({
+        code: 'request.too_many_requests',
+        message: 'Too many attempts. Retry after 5 seconds.',
+        error: 'invalid_request',
+        error_description: 'Too many attempts. Retry after 5 seconds.',
+      });
+      expect(toErrorResponseFor(tokenRequest, new MalformedJsonError('Unexpected token')).body).toEqual({
+        message: 'Unexpected token',
+        error: 'invalid_request',
+        error_description: 'Unexpected token',
+      });
+    });
+
+    it('leaves 5xx, other methods and other routes alone', () => {
+      expect(toErrorResponseFor(tokenRequest, new TypeError('boom')).body).toEqual({ message: 'Internal server error.' });
+      expect(toErrorResponseFor({ method: 'GET', url: '/oidc/token' }, new NotFoundException()).body).not.toHaveProperty('error');
+      expect(
+        toErrorResponseFor(
+          { method: 'POST', url: '/api/users' },
+          new RequestError('guard.invalid_input', { interpolation: { type: 'body' } }),
+        ).body,
+      ).not.toHaveProperty('error');
+    });
   });
 });

@@ -140,3 +140,20 @@ export function toErrorResponse(exception: unknown): ErrorResponse {
   logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
   return { status: 500, body: { message: 'Internal server error.' } };
 }
+
+/** Routes (`METHOD path`) that answer errors in RFC 6749's shape (section 5.2): the OAuth token endpoint. */
+export const OAUTH_ERROR_ROUTES = new Set(['POST /oidc/token']);
+
+/**
+ * `toErrorResponse` for a request. On the token endpoint every 4xx also carries RFC 6749's `error`
+ * and `error_description` beside Logto's `code` and `message`, whichever layer refused the request
+ * (the body parser, the validation pipe, the rate limiter), so an OAuth client can read every
+ * refusal; the token exchange's own errors already say which `error` they are.
+ */
+export function toErrorResponseFor({ method, url }: { method: string; url: string }, exception: unknown): ErrorResponse {
+  const response = toErrorResponse(exception);
+  const isClientError = response.status >= 400 && response.status < 500;
+  const route = `${method} ${url.split('?', 1)[0] ?? url}`;
+  if (!isClientError || !OAUTH_ERROR_ROUTES.has(route) || 'error' in response.body) return response;
+  return { ...response, body: { ...response.body, error: 'invalid_request', error_description: String(response.body.message) } };
+}

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Duplex } from 'node:stream';
 import { RequestError } from '../errors/request-error.js';
-import { toErrorResponse } from './error-mapping.js';
+import { toErrorResponseFor } from './error-mapping.js';
 import { setStandardHeaders } from './request-hooks.js';
 
 /**
@@ -10,7 +10,7 @@ import { setStandardHeaders } from './request-hooks.js';
  */
 export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   setStandardHeaders(request, reply);
-  const { status, body } = toErrorResponse(error);
+  const { status, body } = toErrorResponseFor(request, error);
   void reply.status(status).send(body);
 }
 

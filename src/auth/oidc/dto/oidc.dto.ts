@@ -21,13 +21,17 @@ export class TokenResponseDto {
   scope?: string;
 }
 
-/** RFC 6749 §5.2 error with Logto's `code` and `message`. */
+/**
+ * Every 4xx of the token endpoint: RFC 6749 §5.2's `error` and `error_description`, with Logto's
+ * `code` and `message`.
+ */
 export class OidcErrorBodyDto {
-  /** `oidc.<error>`. */
-  code!: string;
+  /** `oidc.<error>` from the token exchange; the platform's code (e.g. `guard.invalid_input`, `request.too_many_requests`) when another layer refused the request; absent for malformed JSON. */
+  code?: string;
   message!: string;
   /** `invalid_request`, `invalid_client`, `invalid_target`, `unsupported_grant_type`. */
   error!: string;
+  /** The same text as `message`. */
   error_description!: string;
 }
 
