@@ -199,6 +199,12 @@ describe('TokensService', () => {
     expect(isActive).not.toHaveBeenCalled();
   });
 
+  it('answers auth.unauthorized for a token without exp, even one signed with our key', async () => {
+    const withoutExp = validClaims();
+    delete withoutExp.exp;
+    expect(await codeOf(tokens.verify(await signed(withoutExp)))).toBe('auth.unauthorized');
+  });
+
   it('answers auth.jwt_sub_missing for a token without a subject', async () => {
     const withoutSub = validClaims();
     delete withoutSub.sub;

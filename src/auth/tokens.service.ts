@@ -90,6 +90,8 @@ export class TokensService {
         audience: this.config.managementApiResource,
         algorithms: [SIGNING_ALGORITHM],
         typ: 'at+jwt',
+        // jose checks exp only when present; a token that never expires is not one we issue.
+        requiredClaims: ['exp'],
       }));
     } catch (error) {
       if (isTokenRejection(error)) throw new RequestError('auth.unauthorized');
