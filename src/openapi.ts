@@ -44,18 +44,36 @@ function errorResponse(code: ErrorCode, headers?: ResponseObject['headers']): Re
   };
 }
 
+/** Adds `code` to the operation's answers for its status, beside the codes already listed there. */
+function addErrorCode(responses: OperationObject['responses'], code: ErrorCode): void {
+  const status = String(ERROR_CODES[code].status);
+  const existing = responses[status] as ResponseObject | undefined;
+  if (!existing) {
+    responses[status] = errorResponse(code);
+  } else if (!existing.description.includes(`\`${code}\``)) {
+    existing.description = `${existing.description}<br>${errorResponse(code).description}`;
+  }
+}
+
+function readsPathOrQuery({ parameters = [] }: OperationObject): boolean {
+  return parameters.some((parameter) => 'in' in parameter && (parameter.in === 'path' || parameter.in === 'query'));
+}
+
 function operationsOf(item: PathItemObject): OperationObject[] {
   return [item.get, item.put, item.post, item.delete, item.patch].filter((operation) => operation !== undefined);
 }
 
 /**
  * Answers that come from the platform rather than a handler, added to every operation they apply
- * to: 413 and 415 wherever a body is read, 503 with Retry-After wherever the database is, and the
+ * to: 400 wherever a path or query parameter is read, 413 and 415 wherever a body is read, 503 with Retry-After wherever the database is, and the
  * Retry-After header on every 429.
  */
 function withSharedResponses(document: OpenAPIObject): OpenAPIObject {
   for (const [path, item] of Object.entries(document.paths)) {
-    for (const { responses, requestBody } of operationsOf(item)) {
+    for (const operation of operationsOf(item)) {
+      const { responses, requestBody } = operation;
+      // The router refuses bad percent-encoding in a path, the validation pipe NUL in a query value.
+      if (readsPathOrQuery(operation)) addErrorCode(responses, 'guard.invalid_input');
       if (requestBody) {
         responses['413'] ??= errorResponse('request.entity_too_large');
         responses['415'] ??= errorResponse('request.unsupported_media_type');

@@ -233,6 +233,16 @@ describe('OpenAPI document and Swagger UI', () => {
       expect(operation('POST /api/users/{userId}/password/verify').responses['429']?.headers).toHaveProperty('Retry-After');
     });
 
+    it('documents 400 guard.invalid_input wherever a path or query parameter is read (NUL in a query value, bad percent-encoding in the path)', () => {
+      const problems: string[] = [];
+      for (const route of ROUTES) {
+        const { parameters = [], responses } = operation(route);
+        const readsParameters = parameters.some((parameter) => parameter.in === 'path' || parameter.in === 'query');
+        if (readsParameters && !responses['400']?.description?.includes('guard.invalid_input')) problems.push(route);
+      }
+      expect(problems).toEqual([]);
+    });
+
     it('names the error codes a route can answer in the response description', () => {
       const { responses } = operation('POST /api/users');
       expect(responses['422']?.description).toContain('user.email_already_in_use');
