@@ -3,7 +3,7 @@ import { DocumentBuilder, getSchemaPath, type OpenAPIObject, SwaggerModule } fro
 import { BEARER_SECURITY_NAME } from './common/auth/auth.decorators.js';
 import { ERROR_CODES, type ErrorCode } from './common/errors/error-codes.js';
 import { OidcErrorBodyDto } from './auth/oidc/dto/oidc.dto.js';
-import { ErrorBodyDto } from './common/errors/error-body.dto.js';
+import { ErrorBodyDto, MalformedJsonBodyDto } from './common/errors/error-body.dto.js';
 import { OAUTH_ERROR_ROUTES } from './common/http/error-mapping.js';
 
 export const OPENAPI_JSON_PATH = 'api/swagger.json';
@@ -25,7 +25,9 @@ export function buildOpenApiDocument(app: INestApplication, endpoint: string): O
       BEARER_SECURITY_NAME,
     )
     .build();
-  return withPublicSecurity(withOAuthErrorBodies(withSharedResponses(SwaggerModule.createDocument(app, config))));
+  return withPublicSecurity(
+    withOAuthErrorBodies(withSharedResponses(SwaggerModule.createDocument(app, config, { extraModels: [MalformedJsonBodyDto] }))),
+  );
 }
 
 type PathItemObject = OpenAPIObject['paths'][string];
@@ -55,12 +57,31 @@ function addErrorCode(responses: OperationObject['responses'], code: ErrorCode):
   }
 }
 
+/** A JSON body that does not parse is answered `{ message }` without `code` (Logto's answer). */
+function documentMalformedJson(responses: OperationObject['responses']): void {
+  addErrorCode(responses, 'guard.invalid_input');
+  const badRequest = responses['400'] as ResponseObject;
+  const schemas = [{ $ref: getSchemaPath(ErrorBodyDto) }, { $ref: getSchemaPath(MalformedJsonBodyDto) }];
+  badRequest.content = { 'application/json': { schema: { anyOf: schemas } } };
+  badRequest.description = `${badRequest.description}<br>Malformed JSON: \`{ message }\` only, without \`code\`.`;
+}
+
 function readsPathOrQuery({ parameters = [] }: OperationObject): boolean {
   return parameters.some((parameter) => 'in' in parameter && (parameter.in === 'path' || parameter.in === 'query'));
 }
 
+const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
+
+/** The item's operations with the route each answers, as `METHOD /path`. */
+function routesOf(path: string, item: PathItemObject): { route: string; operation: OperationObject }[] {
+  return METHODS.flatMap((method) => {
+    const operation = item[method];
+    return operation ? [{ route: `${method.toUpperCase()} ${path}`, operation }] : [];
+  });
+}
+
 function operationsOf(item: PathItemObject): OperationObject[] {
-  return [item.get, item.put, item.post, item.delete, item.patch].filter((operation) => operation !== undefined);
+  return routesOf('', item).map(({ operation }) => operation);
 }
 
 /**
@@ -70,10 +91,13 @@ function operationsOf(item: PathItemObject): OperationObject[] {
  */
 function withSharedResponses(document: OpenAPIObject): OpenAPIObject {
   for (const [path, item] of Object.entries(document.paths)) {
-    for (const operation of operationsOf(item)) {
+    for (const { route, operation } of routesOf(path, item)) {
       const { responses, requestBody } = operation;
       // The router refuses bad percent-encoding in a path, the validation pipe NUL in a query value.
       if (readsPathOrQuery(operation)) addErrorCode(responses, 'guard.invalid_input');
+      const readsJson = requestBody !== undefined && 'content' in requestBody && requestBody.content['application/json'] !== undefined;
+      // The token endpoint's malformed-JSON answer has the OAuth fields too (withOAuthErrorBodies).
+      if (readsJson && !OAUTH_ERROR_ROUTES.has(route)) documentMalformedJson(responses);
       if (requestBody) {
         responses['413'] ??= errorResponse('request.entity_too_large');
         responses['415'] ??= errorResponse('request.unsupported_media_type');
@@ -92,12 +116,9 @@ function withSharedResponses(document: OpenAPIObject): OpenAPIObject {
 function withOAuthErrorBodies(document: OpenAPIObject): OpenAPIObject {
   const oauthSchema = { $ref: getSchemaPath(OidcErrorBodyDto) };
   for (const [path, item] of Object.entries(document.paths)) {
-    const oauthOperations = (['post', 'get', 'put', 'patch', 'delete'] as const)
-      .filter((method) => OAUTH_ERROR_ROUTES.has(`${method.toUpperCase()} ${path}`))
-      .map((method) => item[method])
-      .filter((operation) => operation !== undefined);
-    for (const { responses } of oauthOperations) {
-      for (const [status, response] of Object.entries(responses)) {
+    const oauthOperations = routesOf(path, item).filter(({ route }) => OAUTH_ERROR_ROUTES.has(route));
+    for (const { operation } of oauthOperations) {
+      for (const [status, response] of Object.entries(operation.responses)) {
         const isClientError = status.startsWith('4');
         if (isClientError && response !== undefined && 'content' in response) {
           response.content = { 'application/json': { schema: oauthSchema } };

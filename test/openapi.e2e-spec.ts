@@ -8,6 +8,7 @@ interface SchemaObject {
   type?: string;
   items?: SchemaObject;
   allOf?: SchemaObject[];
+  anyOf?: SchemaObject[];
   properties?: Record<string, SchemaObject>;
   required?: string[];
 }
@@ -95,8 +96,10 @@ describe('OpenAPI document and Swagger UI', () => {
     return Object.keys(schema.properties ?? {});
   }
 
+  /** Logto's error schema, alone or as the first alternative (a 400 that may also be malformed JSON's `{ message }`). */
   function expectErrorSchema(route: string, status: string): void {
-    const schema = responseSchema(route, status);
+    const documented = responseSchema(route, status);
+    const schema = documented.anyOf?.[0] ? resolve(documented.anyOf[0]) : documented;
     expect(propertyNames(schema)).toEqual(expect.arrayContaining(['code', 'message']));
     expect(schema.required ?? []).toEqual(expect.arrayContaining(['code', 'message']));
   }
@@ -241,6 +244,20 @@ describe('OpenAPI document and Swagger UI', () => {
         if (readsParameters && !responses['400']?.description?.includes('guard.invalid_input')) problems.push(route);
       }
       expect(problems).toEqual([]);
+    });
+
+    it('documents the code-less { message } 400 of malformed JSON on every operation with a JSON body', () => {
+      const jsonBodyRoutes = ROUTES.filter(
+        (route) => route !== 'POST /oidc/token' && operation(route).requestBody?.content?.['application/json'],
+      );
+      expect(jsonBodyRoutes).toHaveLength(8);
+      for (const route of jsonBodyRoutes) {
+        const schema = operation(route).responses['400']?.content?.['application/json']?.schema;
+        expect({ route, alternatives: schema?.anyOf?.map((alternative) => resolve(alternative).required) }).toEqual({
+          route,
+          alternatives: [['code', 'message'], ['message']],
+        });
+      }
     });
 
     it('names the error codes a route can answer in the response description', () => {

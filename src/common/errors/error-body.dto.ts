@@ -9,3 +9,9 @@ export class ErrorBodyDto {
   /** Human-readable English message. */
   message!: string;
 }
+
+/** The answer to a body that is not valid JSON: `{ message }` only, without `code`, as Logto answers it. */
+export class MalformedJsonBodyDto {
+  /** The JSON parser's message. */
+  message!: string;
+}
