@@ -81,7 +81,7 @@ function routesOf(path: string, item: PathItemObject): { route: string; operatio
 }
 
 function operationsOf(item: PathItemObject): OperationObject[] {
-  return routesOf('', item).map(({ operation }) => operation);
+  return METHODS.map((method) => item[method]).filter((operation) => operation !== undefined);
 }
 
 /**
