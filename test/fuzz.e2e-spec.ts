@@ -3,10 +3,13 @@
  * path parameters, query parameters and request bodies (README: "Errors", and the "Body over 1 MB",
  * "NUL characters" and "`customData` nesting" rows of the Compatibility table).
  *
- * For every generated request: no 5xx; a 4xx carries Logto's error body (`{ code, data?, details?,
- * message }`, or `{ message }` for malformed JSON; the token endpoint's OAuth body on /oidc); and a
- * 4xx leaves the database exactly as it was (users, identities, applications, signing keys, audit
- * rows). 2xx answers are allowed: ids sometimes hit real users, so mutations may succeed.
+ * For every generated request: the answer is one the document declares (status, content type, and a
+ * body valid against its schema, unlisted fields counting as invalid: see support/openapi-contract.ts);
+ * no 5xx; a 4xx carries Logto's error body (`{ code, data?, details?, message }`, or `{ message }` for
+ * malformed JSON; the token endpoint's OAuth body on /oidc); and a 4xx leaves the database exactly as
+ * it was (users, identities, applications, signing keys, audit rows). 2xx answers are allowed: ids
+ * sometimes hit real users, so mutations may succeed. Token requests come as forms and as JSON, some
+ * near the valid one. Every method no route declares is sent to every documented path.
  *
  * Runs are reproducible: the seed is fixed (FUZZ_SEED, default 42) and each operation runs FUZZ_RUNS
  * cases per dimension (default 50: about 20 s for the whole file when nothing fails). A failure report
@@ -17,11 +20,13 @@
  *
  * (FUZZ_TIMEOUT_MS raises the per-test timeout for such runs; default 300000.)
  */
+import { METHODS } from 'node:http';
 import fc from 'fast-check';
-import { request } from './support/clients.js';
+import { type ClientCredentials, clientCredentialsGrant, request } from './support/clients.js';
 import {
   classifyErrorBody,
   databaseSnapshot,
+  errorCodeOf,
   percentEncode,
   rawHttp,
   type RawHttpRequest,
@@ -31,6 +36,7 @@ import { startTestServer, type TestServer } from './support/test-server.js';
 import { expectedNewUser, type User, USER_KEYS } from './support/wire.js';
 import { at } from './support/at.js';
 import { ROUTES } from './support/routes.js';
+import { type ContractDocument, OpenApiContract } from './support/openapi-contract.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 42);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 50);
@@ -61,7 +67,7 @@ interface OperationObject {
   requestBody?: { content: Record<string, { schema: SchemaObject }> };
 }
 
-interface OpenApiDocument {
+interface OpenApiDocument extends ContractDocument {
   paths: Record<string, Record<string, OperationObject>>;
   components: { schemas: Record<string, SchemaObject> };
 }
@@ -74,6 +80,8 @@ interface Operation {
   queryParams: string[];
   /** The resolved request body schema, when the operation takes one. */
   body?: SchemaObject;
+  /** The media types the document lists for the body. */
+  bodyMediaTypes: string[];
   label: string;
 }
 
@@ -107,6 +115,7 @@ function operationsOf(document: OpenApiDocument): Operation[] {
           pathParams: parameters.filter((parameter) => parameter.in === 'path').map(({ name }) => name),
           queryParams: parameters.filter((parameter) => parameter.in === 'query').map(({ name }) => name),
           body: bodySchema && resolveSchema(bodySchema, document),
+          bodyMediaTypes: Object.keys(operation.requestBody?.content ?? {}),
           label: `${method.toUpperCase()} ${template}`,
         };
       }),
@@ -572,8 +581,51 @@ interface BodyCase {
   body: Buffer;
 }
 
-function bodyCase(schema: SchemaObject): fc.Arbitrary<BodyCase> {
+const FORM = 'application/x-www-form-urlencoded';
+
+const formText = (pairs: fc.Arbitrary<(readonly [string, string])[]>): fc.Arbitrary<string> =>
+  fc
+    .tuple(pairs, fc.option(fc.constantFrom(...RAW_QUERY_JUNK), { nil: undefined }))
+    .map(([fields, junk]) =>
+      [...fields.map(([key, value]) => `${percentEncode(key)}=${percentEncode(value)}`), ...(junk ? [junk] : [])].join('&'),
+    );
+
+/** A form of the schema's fields (values right, wrong or huge; objects as JSON text), sometimes with raw junk. */
+function formBody(schema: SchemaObject): fc.Arbitrary<BodyCase> {
+  const pairs = objectFor(schema).map((value) =>
+    Object.entries(value).map(([key, field]) => [key, typeof field === 'string' ? field : JSON.stringify(field)] as const),
+  );
+  return formText(pairs).map((text) => ({ contentType: FORM, body: Buffer.from(text) }));
+}
+
+/**
+ * Client-credentials requests near the valid one: each field right, wrong or left out, some fields
+ * repeated, as a form or as JSON, so the exchange itself runs (and sometimes succeeds) as well as
+ * the body checks in front of it.
+ */
+function tokenRequestBody({ clientId, clientSecret }: ClientCredentials): fc.Arbitrary<BodyCase> {
+  const right = clientCredentialsGrant({ clientId, clientSecret });
+  const field = (name: string): fc.Arbitrary<string | undefined> =>
+    fc.oneof(
+      { weight: 4, arbitrary: fc.constant(right[name]) },
+      { weight: 2, arbitrary: stringValue },
+      { weight: 1, arbitrary: fc.constant(undefined) },
+    );
+  const fields = fc.record(Object.fromEntries(Object.keys(right).map((name) => [name, field(name)])));
+  const present = fields.map((record) => Object.entries(record).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const repeated = fc.tuple(present, fc.boolean()).map(([pairs, repeat]) => (repeat && pairs[0] ? [...pairs, pairs[0]] : pairs));
   return fc.oneof(
+    formText(repeated).map((text) => ({ contentType: FORM, body: Buffer.from(text) })),
+    present.map((pairs) => ({ contentType: 'application/json', body: Buffer.from(JSON.stringify(Object.fromEntries(pairs))) })),
+  );
+}
+
+function bodyCase(operation: Operation, credentials: ClientCredentials): fc.Arbitrary<BodyCase> {
+  const schema = operation.body!;
+  const takesForms = operation.bodyMediaTypes.includes(FORM);
+  return fc.oneof(
+    { weight: takesForms ? 4 : 0, arbitrary: formBody(schema) },
+    { weight: takesForms ? 4 : 0, arbitrary: tokenRequestBody(credentials) },
     { weight: 6, arbitrary: jsonText(schema).map((text) => ({ contentType: 'application/json', body: Buffer.from(text) })) },
     {
       weight: 2,
@@ -631,11 +683,11 @@ const queryCase = (operation: Operation): fc.Arbitrary<FuzzCase> =>
       fuzzCase(operation, toRequest(operation, `${pathWith(operation, segments)}${query}`, ordinaryBody(operation))),
     );
 
-const bodyFuzzCase = (operation: Operation): fc.Arbitrary<FuzzCase> =>
+const bodyFuzzCase = (operation: Operation, credentials: ClientCredentials): fc.Arbitrary<FuzzCase> =>
   fc
     .tuple(
       fc.oneof({ weight: 9, arbitrary: ordinaryPathParams(operation) }, { weight: 1, arbitrary: fuzzedPathParams(operation) }),
-      bodyCase(operation.body!),
+      bodyCase(operation, credentials),
     )
     .map(([segments, body]) => fuzzCase(operation, toRequest(operation, pathWith(operation, segments), body)));
 
@@ -679,6 +731,26 @@ const storableCustomData = fc
   .map((value) => JSON.parse(JSON.stringify(value)) as Record<string, unknown>)
   .filter((value) => !JSON.stringify(value).includes('\\u0000') && !hasDroppedPrototypeKeys(value));
 
+/**
+ * Methods the document never declares: everything Node's parser knows but CONNECT (a proxy tunnel)
+ * and HEAD (answered for every GET route). A path's undeclared standard methods join them there.
+ */
+const FOREIGN_METHODS = METHODS.filter(
+  (method) => !['CONNECT', 'HEAD', ...HTTP_METHODS.map((name) => name.toUpperCase())].includes(method),
+);
+/** Named by the outside fuzzer's report: every path gets them with every stray body, with and without a token. */
+const REPORTED_METHODS = ['QUERY', 'PROPFIND', 'TRACE'];
+
+/** Bodies an undeclared method may arrive with, with and without a content type. */
+const STRAY_BODIES: Partial<BodyCase>[] = [
+  {},
+  { contentType: 'application/json', body: Buffer.from('{"username":"stray_method"}') },
+  { contentType: 'application/json', body: Buffer.from('{') },
+  { contentType: 'text/plain', body: Buffer.from('stray') },
+  { contentType: undefined, body: Buffer.from('{"username":"stray_method"}') },
+  { contentType: FORM, body: Buffer.from('grant_type=client_credentials&resource=x') },
+];
+
 // ---------------------------------------------------------------------------------------------
 // The suite
 // ---------------------------------------------------------------------------------------------
@@ -686,6 +758,8 @@ const storableCustomData = fc
 describe(`fuzzing every operation of /api/swagger.json (seed ${SEED}, ${RUNS} runs per operation and dimension)`, () => {
   let server: TestServer;
   let operations: Operation[];
+  let document: OpenApiDocument;
+  let contract: OpenApiContract;
   let userSequence = 0;
 
   async function createRealUser(): Promise<string> {
@@ -719,9 +793,20 @@ describe(`fuzzing every operation of /api/swagger.json (seed ${SEED}, ${RUNS} ru
     }
   }
 
+  /**
+   * The document's verdict on an answer: that of the operation the case was made for, or, when the
+   * fuzzed path matched no route at all, that of the error body every unknown route answers.
+   */
+  function contractProblems({ operation }: FuzzCase, response: RawHttpResponse): string[] {
+    const missedEveryRoute = response.status === 404 && errorCodeOf(response.text) === 'request.route_not_found';
+    if (missedEveryRoute) return contract.componentProblems('ErrorBodyDto', response.text);
+    return contract.problemsWith(operation.method, operation.template, response);
+  }
+
   /** What is wrong with the answer to one generated request (empty when nothing is). */
-  function problemsWith({ request: sent }: FuzzCase, response: RawHttpResponse, databaseChanged: boolean): string[] {
-    const problems: string[] = [];
+  function problemsWith(generated: FuzzCase, response: RawHttpResponse, databaseChanged: boolean): string[] {
+    const { request: sent } = generated;
+    const problems = contractProblems(generated, response);
     if (response.status >= 500) problems.push(`answered ${response.status}: ${response.text.slice(0, 300)}`);
     if (response.status < 400 || response.status >= 500) return problems;
     const contentType = String(response.headers['content-type'] ?? '');
@@ -771,9 +856,11 @@ describe(`fuzzing every operation of /api/swagger.json (seed ${SEED}, ${RUNS} ru
 
   beforeAll(async () => {
     server = await startTestServer();
-    const document = await request<OpenApiDocument>(server.baseUrl, 'GET', '/api/swagger.json');
-    expect(document.status).toBe(200);
-    operations = operationsOf(document.body);
+    const served = await request<OpenApiDocument>(server.baseUrl, 'GET', '/api/swagger.json');
+    expect(served.status).toBe(200);
+    document = served.body;
+    operations = operationsOf(document);
+    contract = new OpenApiContract(document);
     for (let count = 0; count < 3; count += 1) realUserIds.push(await createRealUser());
   });
 
@@ -805,7 +892,7 @@ describe(`fuzzing every operation of /api/swagger.json (seed ${SEED}, ${RUNS} ru
   });
 
   it(
-    'never answers 5xx, always a Logto error body for 4xx, and changes nothing on 4xx, for fuzzed path parameters',
+    'answers only as documented (status, content type, schema), never 5xx, and changes nothing on 4xx, for fuzzed path parameters',
     async () => {
       await fuzz(
         'path parameters',
@@ -817,7 +904,7 @@ describe(`fuzzing every operation of /api/swagger.json (seed ${SEED}, ${RUNS} ru
   );
 
   it(
-    'never answers 5xx, always a Logto error body for 4xx, and changes nothing on 4xx, for fuzzed query strings',
+    'answers only as documented (status, content type, schema), never 5xx, and changes nothing on 4xx, for fuzzed query strings',
     async () => {
       await fuzz('query strings', operations, queryCase);
     },
@@ -825,16 +912,51 @@ describe(`fuzzing every operation of /api/swagger.json (seed ${SEED}, ${RUNS} ru
   );
 
   it(
-    'never answers 5xx, always a Logto error body for 4xx, and changes nothing on 4xx, for fuzzed bodies and content types',
+    'answers only as documented (status, content type, schema), never 5xx, and changes nothing on 4xx, for fuzzed bodies and content types',
     async () => {
       await fuzz(
         'bodies',
         operations.filter(({ body }) => body !== undefined),
-        bodyFuzzCase,
+        (operation) => bodyFuzzCase(operation, server.credentials),
       );
     },
     TIMEOUT_MS,
   );
+
+  it('answers every undeclared method on every documented path 404 request.route_not_found, as documented, changing nothing', async () => {
+    const before = await databaseSnapshot(server);
+    const requests: RawHttpRequest[] = [];
+    const withBody = ({ contentType, body }: Partial<BodyCase>): Pick<RawHttpRequest, 'headers' | 'body'> => ({
+      headers: contentType === undefined ? {} : { 'content-type': contentType },
+      body,
+    });
+    for (const [template, item] of Object.entries(document.paths)) {
+      const path = template.replace('{userId}', at(realUserIds, 0)).replace('{target}', 'github').replace('{id}', 'x');
+      const undeclaredStandard = HTTP_METHODS.filter((method) => !(method in item)).map((method) => method.toUpperCase());
+      for (const [index, method] of [...FOREIGN_METHODS, ...undeclaredStandard].entries()) {
+        requests.push({ method, path, ...withBody(at(STRAY_BODIES, index % STRAY_BODIES.length)), auth: index % 2 === 0 });
+      }
+      for (const method of REPORTED_METHODS) {
+        for (const stray of STRAY_BODIES) {
+          for (const auth of [true, false]) requests.push({ method, path, ...withBody(stray), auth });
+        }
+      }
+    }
+    const problems: string[] = [];
+    for (const sent of requests) {
+      const response = await rawHttp(server.baseUrl, sent);
+      const found = [
+        ...(response.status === 404 ? [] : [`answered ${response.status}`]),
+        ...(errorCodeOf(response.text) === 'request.route_not_found' ? [] : ['not request.route_not_found']),
+        ...contract.componentProblems('ErrorBodyDto', response.text),
+      ];
+      const shown = `${sent.method} ${sent.path} (${sent.headers?.['content-type'] ?? 'no content type'}, ${sent.auth ? 'token' : 'no token'})`;
+      if (found.length > 0) problems.push(`${shown}: ${found.join('; ')}: ${response.text.slice(0, 200)}`);
+    }
+    expect(requests.length).toBeGreaterThan(500);
+    expect(problems).toEqual([]);
+    expect(await databaseSnapshot(server)).toEqual(before);
+  });
 
   it(
     'stores any accepted customData exactly as sent, whatever its keys (round trip through POST and GET …/custom-data)',

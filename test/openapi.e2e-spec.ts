@@ -1,4 +1,7 @@
-import { request } from './support/clients.js';
+import { clientCredentialsGrant, request } from './support/clients.js';
+import { createUser, uniqueEmail, uniqueName, uniquePhone } from './support/factories.js';
+import { OpenApiContract } from './support/openapi-contract.js';
+import type { RawHttpResponse } from './support/bad-input.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { USER_KEYS } from './support/wire.js';
 import { ROUTES } from './support/routes.js';
@@ -303,6 +306,128 @@ describe('OpenAPI document and Swagger UI', () => {
     it('never offers protected fields in the PATCH /api/users/{userId} body', () => {
       const fields = propertyNames(requestBodySchema('PATCH /api/users/{userId}'));
       for (const field of ['id', 'createdAt', 'passwordDigest', 'isSuspended', 'password']) expect(fields).not.toContain(field);
+    });
+  });
+
+  describe('input rules as schema keywords, so generated clients check before they send', () => {
+    let contract: OpenApiContract;
+    beforeAll(() => {
+      contract = new OpenApiContract(document);
+    });
+
+    /** Values on both sides of each rule; `unique` makes the accepted ones new to the database. */
+    const CREATE_SAMPLES: [field: string, value: () => unknown][] = [
+      ['username', () => uniqueName('ok')],
+      ['username', () => `_${uniqueName('x')}`],
+      ['username', () => `1${uniqueName('x')}`],
+      ['username', () => `a-${uniqueName('x')}`],
+      ['username', () => `é${uniqueName('x')}`],
+      ['username', () => ''],
+      ['primaryEmail', () => uniqueEmail()],
+      ['primaryEmail', () => `${uniqueName('x')}@example`],
+      ['primaryEmail', () => `a ${uniqueEmail()}`],
+      ['primaryPhone', () => uniquePhone()],
+      ['primaryPhone', () => `+${uniquePhone()}`],
+      ['primaryPhone', () => `${uniquePhone()}-1`],
+      ['password', () => 'p'],
+      ['password', () => ''],
+      ['password', () => 'p'.repeat(256)],
+      ['password', () => 'p'.repeat(257)],
+      ['avatar', () => 'https://example.com/a.png'],
+      ['avatar', () => 'mailto:someone@example.com'],
+      ['avatar', () => ''],
+      ['avatar', () => null],
+      ['avatar', () => '/relative/a.png'],
+      ['avatar', () => 'not a url'],
+    ];
+
+    it.each(CREATE_SAMPLES)('POST /api/users: the schema and the server agree on %s %#', async (field, value) => {
+      const body = { [field]: value() };
+      const response = await request(server.baseUrl, 'POST', '/api/users', { json: body });
+      expect([200, 400]).toContain(response.status);
+      const schemaAccepts = contract.requestBodyProblems('POST', '/api/users', body).length === 0;
+      expect({ body, schemaAccepts }).toEqual({ body, schemaAccepts: response.status === 200 });
+    });
+
+    it('PATCH /api/users/{userId}: `{}` breaks minProperties and answers 422; a cleared field passes both', async () => {
+      const user = await createUser(server, { username: uniqueName() });
+      const empty = await request<{ code: string }>(server.baseUrl, 'PATCH', `/api/users/${user.id}`, { json: {} });
+      expect({ status: empty.status, code: empty.body.code }).toEqual({ status: 422, code: 'entity.invalid_input' });
+      expect(contract.requestBodyProblems('PATCH', '/api/users/{userId}', {})).toEqual([
+        expect.stringContaining('must NOT have fewer than 1 properties'),
+      ]);
+      for (const cleared of [{ username: '' }, { username: null }, { avatar: '' }, { primaryPhone: '' }]) {
+        expect(contract.requestBodyProblems('PATCH', '/api/users/{userId}', cleared)).toEqual([]);
+        expect((await request(server.baseUrl, 'PATCH', `/api/users/${user.id}`, { json: cleared })).status).toBe(200);
+      }
+    });
+
+    it('POST /oidc/token: grant_type is an enum of client_credentials; any other value is unsupported_grant_type', async () => {
+      expect(resolve(document.components?.schemas?.TokenRequestDto).properties?.grant_type).toMatchObject({ enum: ['client_credentials'] });
+      const form = { ...clientCredentialsGrant(server.credentials), grant_type: 'password' };
+      const formType = 'application/x-www-form-urlencoded';
+      const body = new URLSearchParams(form).toString();
+      const response = await request<{ error: string }>(server.baseUrl, 'POST', '/oidc/token', {
+        body,
+        headers: { 'content-type': formType },
+      });
+      expect({ status: response.status, error: response.body.error }).toEqual({ status: 400, error: 'unsupported_grant_type' });
+      expect(contract.requestBodyProblems('POST', '/oidc/token', form, formType)).toEqual([expect.stringContaining('allowed values')]);
+      expect(contract.requestBodyProblems('POST', '/oidc/token', clientCredentialsGrant(server.credentials), formType)).toEqual([]);
+    });
+
+    it('GET /api/logs types start_time and end_time as numbers, and the server refuses what is not one', async () => {
+      const parameters = operation('GET /api/logs').parameters ?? [];
+      for (const name of ['start_time', 'end_time']) {
+        expect(parameters.find((parameter) => parameter.name === name)).toMatchObject({ schema: { type: 'number' } });
+        const response = await request<{ code: string }>(server.baseUrl, 'GET', `/api/logs?${name}=soon`);
+        expect({ status: response.status, code: response.body.code }).toEqual({ status: 400, code: 'guard.invalid_input' });
+      }
+    });
+  });
+
+  describe('the answer contract the fuzz suite checks every response with', () => {
+    let contract: OpenApiContract;
+    let user: { id: string };
+    beforeAll(async () => {
+      contract = new OpenApiContract(document);
+      user = await createUser(server, { username: uniqueName() });
+    });
+
+    const json = (status: number, body: unknown, contentType = 'application/json; charset=utf-8'): RawHttpResponse => ({
+      status,
+      headers: { 'content-type': contentType },
+      text: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+    it('passes a real answer, and fails it with an extra field, a wrong type, or a missing required field', async () => {
+      const response = await request<Record<string, unknown>>(server.baseUrl, 'GET', `/api/users/${user.id}`);
+      const route = ['GET', '/api/users/{userId}'] as const;
+      expect(contract.problemsWith(...route, json(200, response.body))).toEqual([]);
+      expect(contract.problemsWith(...route, json(200, { ...response.body, password: 'leaked' }))).toEqual([
+        expect.stringContaining('must NOT have additional properties'),
+      ]);
+      expect(contract.problemsWith(...route, json(200, { ...response.body, isSuspended: 'no' }))).toEqual([
+        expect.stringContaining('/isSuspended must be boolean'),
+      ]);
+      const withoutId = Object.fromEntries(Object.entries(response.body).filter(([key]) => key !== 'id'));
+      expect(contract.problemsWith(...route, json(200, withoutId))).toEqual([expect.stringContaining("must have required property 'id'")]);
+    });
+
+    it('fails an undocumented status, an undeclared content type, a body on a 204, and a 400 in neither documented shape', () => {
+      expect(contract.problemsWith('GET', '/api/users/{userId}', json(409, { code: 'x', message: 'y' }))).toEqual([
+        expect.stringContaining('an undocumented 409'),
+      ]);
+      expect(contract.problemsWith('GET', '/api/users/{userId}', json(404, '<h1>no</h1>', 'text/html'))).toEqual([
+        expect.stringContaining('documented as application/json'),
+      ]);
+      expect(contract.problemsWith('DELETE', '/api/users/{userId}', json(204, {}))).toEqual([
+        expect.stringContaining('a body where the document declares none'),
+      ]);
+      expect(contract.problemsWith('POST', '/api/users', json(400, { error: 'bad' }))).toEqual([
+        expect.stringContaining('does not match the document'),
+      ]);
+      expect(contract.problemsWith('POST', '/api/users', json(400, { message: 'Unexpected end of JSON input' }))).toEqual([]);
     });
   });
 

@@ -62,6 +62,7 @@ export function parseLogListQuery(query: Record<string, unknown>): LogListQuery 
 export const LogListQueryParam = (): ParameterDecorator => ParsedQuery(parseLogListQuery);
 
 const textQuery = (name: string, description: string) => ApiQuery({ name, required: false, description, schema: { type: 'string' } });
+const numberQuery = (name: string, description: string) => ApiQuery({ name, required: false, description, schema: { type: 'number' } });
 
 /** Documents every parameter `parseLogListQuery` reads; `countCap` is where the service stops counting. */
 export function ApiLogListQuery(countCap: number): MethodDecorator {
@@ -69,8 +70,8 @@ export function ApiLogListQuery(countCap: number): MethodDecorator {
     textQuery('userId', 'Entries about this user (`payload.userId`).'),
     textQuery('applicationId', 'Entries caused by this application (`payload.applicationId`).'),
     textQuery('logKey', 'Exact key, e.g. `ManagementApi.User.Update`.'),
-    textQuery('start_time', 'Inclusive lower bound on `createdAt`, epoch milliseconds.'),
-    textQuery('end_time', 'Inclusive upper bound on `createdAt`, epoch milliseconds.'),
+    numberQuery('start_time', 'Inclusive lower bound on `createdAt`, epoch milliseconds.'),
+    numberQuery('end_time', 'Inclusive upper bound on `createdAt`, epoch milliseconds.'),
     textQuery('enableCap', `Accepted for compatibility; counting always stops past ${countCap}.`),
     ApiPagination(),
   );

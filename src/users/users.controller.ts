@@ -36,7 +36,7 @@ import { encodeCursor } from './list-cursor.js';
 import { SEARCH_COUNT_CAP, UsersService } from './users.service.js';
 
 @ApiTags('Users')
-@ApiExtraModels(ProfileDto)
+@ApiExtraModels(ProfileDto, UpdateUserDto)
 @Controller('users')
 export class UsersController {
   constructor(
@@ -126,6 +126,7 @@ export class UsersController {
     summary: 'Update a user',
     description: '`""` or `null` clears a field; `customData` and `profile` replace the stored objects.',
   })
+  @ApiBody({ schema: { allOf: [{ $ref: getSchemaPath(UpdateUserDto) }], minProperties: 1, description: 'At least one field.' } })
   @ApiErrorResponses(
     'guard.invalid_input',
     'entity.not_found',

@@ -139,3 +139,14 @@ export function classifyErrorBody(text: string): ErrorBodyKind {
   }
   return classifyFields(fields) ?? `not an error body: ${text.slice(0, 200)}`;
 }
+
+/** The `code` of a JSON error body, when it has one. */
+export function errorCodeOf(text: string): string | undefined {
+  try {
+    const body: unknown = JSON.parse(text);
+    const code: unknown = body !== null && typeof body === 'object' ? (body as { code?: unknown }).code : undefined;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}

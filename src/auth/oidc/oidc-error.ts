@@ -1,6 +1,8 @@
 import { RequestError } from '../../common/errors/request-error.js';
 
-export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_target' | 'unsupported_grant_type';
+/** The RFC 6749 §5.2 errors the token endpoint answers. */
+export const OAUTH_ERROR_CODES = ['invalid_request', 'invalid_client', 'invalid_target', 'unsupported_grant_type'] as const;
+export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
 
 /**
  * A token endpoint error: RFC 6749 §5.2's `error` and `error_description`, plus the `code` and

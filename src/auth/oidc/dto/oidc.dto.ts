@@ -1,6 +1,10 @@
+import { ApiProperty, OmitType } from '@nestjs/swagger';
+import { OAUTH_ERROR_CODES, type OAuthErrorCode } from '../oidc-error.js';
+import { ErrorBodyDto } from '../../../common/errors/error-body.dto.js';
 /** `POST /oidc/token` form (or JSON) fields. Client credentials go here or in an HTTP Basic header. */
 export class TokenRequestDto {
-  /** Only `client_credentials`. */
+  /** Only `client_credentials`; any other value is `unsupported_grant_type`. */
+  @ApiProperty({ enum: ['client_credentials'] })
   grant_type!: string;
   /** With `client_secret`, when not using HTTP Basic. */
   client_id?: string;
@@ -25,12 +29,12 @@ export class TokenResponseDto {
  * Every 4xx of the token endpoint: RFC 6749 §5.2's `error` and `error_description`, with Logto's
  * `code` and `message`.
  */
-export class OidcErrorBodyDto {
+export class OidcErrorBodyDto extends OmitType(ErrorBodyDto, ['code'] as const) {
   /** `oidc.<error>` from the token exchange; the platform's code (e.g. `guard.invalid_input`, `request.too_many_requests`) when another layer refused the request; absent for malformed JSON. */
   code?: string;
-  message!: string;
-  /** `invalid_request`, `invalid_client`, `invalid_target`, `unsupported_grant_type`. */
-  error!: string;
+  /** `invalid_request` for every refusal before the exchange (body, content type, rate limit). */
+  @ApiProperty({ enum: OAUTH_ERROR_CODES })
+  error!: OAuthErrorCode;
   /** The same text as `message`. */
   error_description!: string;
 }
