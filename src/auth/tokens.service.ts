@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { randomUUID } from 'node:crypto';
-import { ExpiringCache } from '../common/expiring-cache.js';
 import { RequestError } from '../common/errors/request-error.js';
 import { type AppConfig, APP_CONFIG } from '../config/app-config.js';
 import type { Application } from './applications/application.entity.js';
@@ -38,15 +38,16 @@ export function isTokenRejection(error: unknown): boolean {
 
 /**
  * A signature check costs a few hundred microseconds; clients reuse one token for an hour. Verified
- * tokens are remembered until their `exp` (bounded, oldest evicted first). Only the signature and
- * claims are cached: whether the application is still enabled is checked on every request
+ * tokens are remembered until their `exp` (bounded, least recently used evicted first). The `exp` is
+ * compared with the wall clock, as jose compares it, rather than turned into a cache TTL on a
+ * monotonic clock. Only the signature and claims are cached: whether the application is still enabled is checked on every request
  * (`ApplicationsService.isActive`).
  */
 const MAX_CACHED_TOKENS = 10_000;
 
 @Injectable()
 export class TokensService {
-  private readonly verifiedTokens = new ExpiringCache<string, Caller>(MAX_CACHED_TOKENS);
+  private readonly verifiedTokens = new LRUCache<string, { caller: Caller; expiresAt: number }>({ max: MAX_CACHED_TOKENS });
 
   constructor(
     private readonly signingKeys: SigningKeysService,
@@ -77,7 +78,8 @@ export class TokensService {
    * `auth.unauthorized`.
    */
   async verify(token: string): Promise<Caller> {
-    const caller = this.verifiedTokens.get(token) ?? (await this.verifySignatureAndClaims(token));
+    const cached = this.verifiedTokens.get(token);
+    const caller = cached && cached.expiresAt > Date.now() ? cached.caller : await this.verifySignatureAndClaims(token);
     if (!(await this.applications.isActive(caller.applicationId))) throw new RequestError('auth.unauthorized');
     return caller;
   }
@@ -101,7 +103,7 @@ export class TokensService {
     if (payload.scope !== undefined && typeof payload.scope !== 'string') throw new RequestError('auth.unauthorized');
     const applicationId = typeof payload.client_id === 'string' ? payload.client_id : payload.sub;
     const caller = { applicationId, subject: payload.sub, scopes: payload.scope?.split(' ').filter(Boolean) ?? [] };
-    if (payload.exp !== undefined) this.verifiedTokens.set(token, caller, payload.exp * 1000);
+    if (payload.exp !== undefined) this.verifiedTokens.set(token, { caller, expiresAt: payload.exp * 1000 });
     return caller;
   }
 }

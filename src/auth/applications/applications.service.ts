@@ -1,7 +1,7 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { ExpiringCache } from '../../common/expiring-cache.js';
+import { LRUCache } from 'lru-cache';
 import { generateStandardId } from '../../common/ids.js';
 import { Application } from './application.entity.js';
 import { generateClientSecret, hashClientSecret, verifyAgainstDecoy, verifyClientSecret } from './client-secret.js';
@@ -37,7 +37,7 @@ const ACTIVE_STATUS_TTL_MS = 1_000;
 
 @Injectable()
 export class ApplicationsService {
-  private readonly activeStatus = new ExpiringCache<string, boolean>(10_000);
+  private readonly activeStatus = new LRUCache<string, boolean>({ max: 10_000, ttl: ACTIVE_STATUS_TTL_MS });
 
   constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
@@ -84,7 +84,7 @@ export class ApplicationsService {
     const known = this.activeStatus.get(id);
     if (known !== undefined) return known;
     const active = await this.applications.exists({ where: { id, isDisabled: false } });
-    this.activeStatus.set(id, active, Date.now() + ACTIVE_STATUS_TTL_MS);
+    this.activeStatus.set(id, active);
     return active;
   }
 

@@ -2,8 +2,8 @@ import { Transactional, TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { RequestError } from '../../common/errors/request-error.js';
-import { ExpiringCache } from '../../common/expiring-cache.js';
 import { generateStandardId } from '../../common/ids.js';
 import { SigningKey } from './signing-key.entity.js';
 
@@ -25,8 +25,11 @@ const KEY_LOCK = 7_370_202_612;
 const SIGNING_KEY_CACHE_MS = 60_000;
 /** How long a kid lookup (found or not) is trusted before it is checked again. */
 const KEY_LOOKUP_CACHE_MS = 60_000;
-/** Bounds the memory a stream of random kids can take. */
-const MAX_CACHED_KIDS = 1_000;
+/**
+ * Bounds the memory a stream of random kids can take. Least recently used goes first, so the real
+ * keys, asked for on every uncached token, stay while random kids push out each other.
+ */
+export const MAX_CACHED_KIDS = 1_000;
 /** A retired key stays published until every token it signed has expired, with a minute to spare. */
 const RETIRED_KEY_GRACE = `${ACCESS_TOKEN_TTL_SECONDS + 60} seconds`;
 
@@ -38,7 +41,10 @@ const RETIRED_KEY_GRACE = `${ACCESS_TOKEN_TTL_SECONDS + 60} seconds`;
 @Injectable()
 export class SigningKeysService {
   private activeKey?: { key: ActiveSigningKey; loadedAt: number };
-  private readonly verificationKeys = new ExpiringCache<string, Promise<VerificationKey | undefined>>(MAX_CACHED_KIDS);
+  private readonly verificationKeys = new LRUCache<string, Promise<VerificationKey | undefined>>({
+    max: MAX_CACHED_KIDS,
+    ttl: KEY_LOOKUP_CACHE_MS,
+  });
 
   constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
@@ -118,7 +124,7 @@ export class SigningKeysService {
         this.verificationKeys.delete(kid);
         throw error;
       });
-      this.verificationKeys.set(kid, lookup, Date.now() + KEY_LOOKUP_CACHE_MS);
+      this.verificationKeys.set(kid, lookup);
     }
     const key = await lookup;
     if (!key) throw new RequestError('auth.unauthorized');
