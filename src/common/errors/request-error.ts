@@ -1,5 +1,8 @@
 import { ERROR_CODES, type ErrorCode } from './error-codes.js';
 
+/** Why a 503 was answered, for the metrics (README, "Metrics"); never sent. */
+export type UnavailableCause = 'statement_timeout' | 'database_unavailable' | 'shutting_down';
+
 export interface RequestErrorOptions {
   /** Values for the `{{placeholders}}` of the code's message. */
   interpolation?: Record<string, string | number>;
@@ -9,6 +12,8 @@ export interface RequestErrorOptions {
   details?: string;
   /** Response headers that belong to this error (e.g. `Retry-After`). */
   headers?: Record<string, string>;
+  /** Set on every `service.unavailable`. */
+  unavailableCause?: UnavailableCause;
 }
 
 /** The one error type of the API: a Logto error code, its HTTP status and the client-facing body. */
@@ -17,6 +22,7 @@ export class RequestError extends Error {
   readonly data?: unknown;
   readonly details?: string;
   readonly headers?: Record<string, string>;
+  readonly unavailableCause?: UnavailableCause;
 
   constructor(
     readonly code: ErrorCode,
@@ -29,6 +35,7 @@ export class RequestError extends Error {
     this.data = options.data;
     this.details = options.details;
     this.headers = options.headers;
+    this.unavailableCause = options.unavailableCause;
   }
 
   /** The response body, keys in Logto's order: code, data, details, message. */

@@ -10,12 +10,13 @@ function databaseError(driverError: Record<string, string>): QueryFailedError {
 }
 
 describe('toErrorResponse', () => {
-  let loggedErrors: string[];
+  let loggedErrors: unknown[];
+  const loggedText = (): string => loggedErrors.map((message) => (message as { error: string }).error).join('\n');
 
   beforeEach(() => {
     loggedErrors = [];
     jest.spyOn(Logger.prototype, 'error').mockImplementation((message: unknown) => {
-      loggedErrors.push(String(message));
+      loggedErrors.push(message);
     });
   });
 
@@ -97,24 +98,50 @@ describe('toErrorResponse', () => {
     expect(status).toBe(500);
     expect(body).toEqual({ message: 'Internal server error.' });
     expect(JSON.stringify(body)).not.toContain('users');
-    expect(loggedErrors.join('\n')).toContain('relation "users" does not exist');
+    expect(loggedText()).toContain('relation "users" does not exist');
   });
 
   it('never includes a stack trace in a 500 body', () => {
     const { body } = toErrorResponse(new TypeError('boom at secret place'));
     expect(body).toEqual({ message: 'Internal server error.' });
-    expect(loggedErrors.join('\n')).toContain('boom at secret place');
+    expect(loggedText()).toContain('boom at secret place');
+  });
+
+  it("logs a 500 as one line with the request's id and the error's stack", () => {
+    const error = new TypeError('boom');
+    toErrorResponseFor({ id: 'request-id-1', method: 'GET', url: '/api/users/u1' }, error);
+    expect(loggedErrors).toEqual([{ requestId: 'request-id-1', error: error.stack }]);
+    expect(error.stack).toMatch(/^TypeError: boom\n\s+at /);
   });
 
   it.each([
-    ['a TypeORM query past the client-side deadline', new QueryFailedError('COMMIT', [], new Error('Query read timeout'))],
-    ['a pool.query() past the client-side deadline', new Error('Query read timeout')],
-    ['a query queued behind it on the discarded client', new Error('Client was closed and is not queryable')],
-  ])('answers %s (a hung database) with 503 service.unavailable and Retry-After', (_case, error) => {
-    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    const { status, body, headers } = toErrorResponse(error);
-    expect({ status, code: body.code, headers }).toEqual({ status: 503, code: 'service.unavailable', headers: { 'Retry-After': '1' } });
+    [
+      'a TypeORM query past the client-side deadline',
+      new QueryFailedError('COMMIT', [], new Error('Query read timeout')),
+      'statement_timeout',
+    ],
+    ['a pool.query() past the client-side deadline', new Error('Query read timeout'), 'statement_timeout'],
+    ['a query queued behind it on the discarded client', new Error('Client was closed and is not queryable'), 'database_unavailable'],
+    ['a lost connection', new Error('Connection terminated unexpectedly'), 'database_unavailable'],
+  ])('answers %s (a hung database) with 503 service.unavailable and Retry-After, logging its request id', (_case, error, cause) => {
+    const warnings: unknown[] = [];
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => void warnings.push(message));
+    const { status, body, headers, unavailableCause } = toErrorResponse(error, 'request-id-2');
+    expect({ status, code: body.code, headers, unavailableCause }).toEqual({
+      status: 503,
+      code: 'service.unavailable',
+      headers: { 'Retry-After': '1' },
+      unavailableCause: cause,
+    });
+    expect(warnings).toEqual([{ requestId: 'request-id-2', error: error.stack }]);
     expect(loggedErrors).toEqual([]);
+  });
+
+  it("counts PostgreSQL's statement_timeout as a statement timeout", () => {
+    expect(toErrorResponse(databaseError({ code: '57014', message: 'canceling statement due to statement timeout' }))).toMatchObject({
+      status: 503,
+      unavailableCause: 'statement_timeout',
+    });
   });
 
   describe('on the token endpoint', () => {

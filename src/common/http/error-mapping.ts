@@ -1,7 +1,7 @@
 import { HttpException, Logger } from '@nestjs/common';
 import pg from 'pg';
 import { QueryFailedError } from 'typeorm';
-import { RequestError } from '../errors/request-error.js';
+import { RequestError, type UnavailableCause } from '../errors/request-error.js';
 import { MalformedJsonError } from './json-body.js';
 import { BODY_LIMIT_BYTES } from './http-limits.js';
 
@@ -37,6 +37,8 @@ const RELEASED_RUNNER_ERRORS = new Set(['QueryRunnerAlreadyReleasedError', 'Quer
 // deadline of a hung server ("Query read timeout"; the client is then closed, see DeadlineClient).
 const DISCONNECT_MESSAGES =
   /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended|Query read timeout|Client was closed and is not queryable/i;
+/** pg's client-side deadline (`QUERY_READ_TIMEOUT` in database/), counted as a statement timeout. */
+const CLIENT_DEADLINE_MESSAGE = 'Query read timeout';
 
 /**
  * The database is down or restarting: answer 503 at once (the pool reconnects by itself), rather
@@ -61,12 +63,13 @@ function fromDatabaseError({ code, constraint }: DriverError): RequestError | un
   const isConstraintViolation = code === UNIQUE_VIOLATION || code === FOREIGN_KEY_VIOLATION;
   if (isConstraintViolation && constraint && CONSTRAINT_VIOLATIONS[constraint]) return new RequestError(CONSTRAINT_VIOLATIONS[constraint]);
   if (code === '22001') return new RequestError('entity.value_too_long');
-  if (code === '57014') return serviceUnavailable();
+  if (code === '57014') return serviceUnavailable('statement_timeout');
   return undefined;
 }
 
 /** A statement timeout and a database outage alike: retry in a second. */
-const serviceUnavailable = (): RequestError => new RequestError('service.unavailable', { headers: { 'Retry-After': '1' } });
+const serviceUnavailable = (unavailableCause: UnavailableCause): RequestError =>
+  new RequestError('service.unavailable', { headers: { 'Retry-After': '1' }, unavailableCause });
 
 const entityTooLarge = (): RequestError =>
   new RequestError('request.entity_too_large', { interpolation: { limit: `${BODY_LIMIT_BYTES} bytes` } });
@@ -119,25 +122,42 @@ export interface ErrorResponse {
   status: number;
   body: Record<string, unknown>;
   headers?: Record<string, string>;
+  /** Why a 503 was answered, for the metrics. */
+  unavailableCause?: UnavailableCause;
 }
 
 const logger = new Logger('Errors');
 
 /**
- * The single place where any thrown error becomes a Logto-style response. Unexpected errors are
- * logged with their cause and answered with a generic 500, so no stack or SQL reaches a client.
+ * A 5xx's log line: the request id a client can quote (`Logto-Core-Request-Id`) and the error's
+ * stack. Only the error: the request's headers and body never reach the log.
  */
-export function toErrorResponse(exception: unknown): ErrorResponse {
+function describeFailure(requestId: string | undefined, exception: unknown): { requestId?: string; error: string } {
+  const error = exception instanceof Error ? (exception.stack ?? `${exception.name}: ${exception.message}`) : String(exception);
+  return { ...(requestId === undefined ? {} : { requestId }), error };
+}
+
+function fromRequestError(error: RequestError): ErrorResponse {
+  return { status: error.status, body: error.toBody(), headers: error.headers, unavailableCause: error.unavailableCause };
+}
+
+/**
+ * The single place where any thrown error becomes a Logto-style response. Unexpected errors are
+ * logged with their cause (and `requestId`, when the error belongs to a request) and answered with
+ * a generic 500, so no stack or SQL reaches a client.
+ */
+export function toErrorResponse(exception: unknown, requestId?: string): ErrorResponse {
   if (exception instanceof MalformedJsonError) return { status: exception.status, body: { message: exception.message } };
   const driverError = driverErrorOf(exception);
   const requestError =
     exception instanceof RequestError ? exception : driverError ? fromDatabaseError(driverError) : fromFrameworkError(exception);
-  if (requestError) return { status: requestError.status, body: requestError.toBody(), headers: requestError.headers };
+  if (requestError) return fromRequestError(requestError);
   if (isDatabaseUnavailable(exception)) {
-    logger.warn(`database unavailable: ${exception instanceof Error ? exception.message : String(exception)}`);
-    return toErrorResponse(serviceUnavailable());
+    logger.warn(describeFailure(requestId, exception));
+    const deadline = exception instanceof Error && exception.message.includes(CLIENT_DEADLINE_MESSAGE);
+    return fromRequestError(serviceUnavailable(deadline ? 'statement_timeout' : 'database_unavailable'));
   }
-  logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+  logger.error(describeFailure(requestId, exception));
   return { status: 500, body: { message: 'Internal server error.' } };
 }
 
@@ -150,8 +170,8 @@ export const OAUTH_ERROR_ROUTES = new Set(['POST /oidc/token']);
  * (the body parser, the validation pipe, the rate limiter), so an OAuth client can read every
  * refusal; the token exchange's own errors already say which `error` they are.
  */
-export function toErrorResponseFor({ method, url }: { method: string; url: string }, exception: unknown): ErrorResponse {
-  const response = toErrorResponse(exception);
+export function toErrorResponseFor({ id, method, url }: { id?: string; method: string; url: string }, exception: unknown): ErrorResponse {
+  const response = toErrorResponse(exception, id);
   const isClientError = response.status >= 400 && response.status < 500;
   const route = `${method} ${url.split('?', 1)[0] ?? url}`;
   if (!isClientError || !OAUTH_ERROR_ROUTES.has(route) || 'error' in response.body) return response;
