@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { ClsService } from 'nestjs-cls';
 import { AppModule } from './app.module.js';
 import { setHashConcurrency } from './common/cpu-bound.js';
+import { Metrics } from './common/metrics.js';
 import { answerClientError, answerFrameworkError } from './common/http/framework-errors.js';
 import { generateRequestId, registerBodyParsers, registerRequestHooks } from './common/http/request-hooks.js';
 import { BODY_LIMIT_BYTES } from './common/http/http-limits.js';
@@ -38,7 +39,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
   });
   const fastify = app.getHttpAdapter().getInstance();
   registerBodyParsers(fastify);
-  registerRequestHooks(fastify, logger, app.get(ClsService));
+  registerRequestHooks(fastify, logger, app.get(ClsService), app.get(Metrics));
   registerShutdownHooks(fastify, app.get(ShutdownState));
   setRoutePrefix(app);
   setupSwagger(app, config.endpoint);

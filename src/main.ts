@@ -5,8 +5,11 @@ import { installGracefulShutdown, type RunningParts } from './common/http/shutdo
 import { type AppConfig, ConfigValidationError, loadConfig, type LogLevel } from './config/app-config.js';
 import { startEmbeddedPostgres } from './database/embedded-postgres.js';
 import { runMigrations } from './database/migrate.js';
+import { MetricsServer } from './health/metrics-server.js';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+/** The API and the metrics listener alike. */
+const HOST = '0.0.0.0';
 
 function readConfig(): AppConfig {
   try {
@@ -44,8 +47,11 @@ async function bootstrap(): Promise<void> {
   const app = await createApp(config, databaseUrl, logger);
   running.app = app;
   if (stopping()) return;
-  await app.listen({ port: config.port, host: '0.0.0.0' });
-  logger.log(`Roster listening on port ${config.port} (${config.endpoint})`, 'Bootstrap');
+  await app.listen({ port: config.port, host: HOST });
+  // Started here, not by the module: the CLI builds the same modules and must not take the port.
+  if (config.metricsPort !== undefined) await app.get(MetricsServer).listen(config.metricsPort, HOST);
+  const metrics = config.metricsPort === undefined ? '' : `, metrics on port ${config.metricsPort}`;
+  logger.log(`Roster listening on port ${config.port} (${config.endpoint})${metrics}`, 'Bootstrap');
 }
 
 bootstrap().catch((error: unknown) => {

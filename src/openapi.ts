@@ -36,7 +36,7 @@ type ResponseObject = Exclude<NonNullable<OperationObject['responses'][string]>,
 
 const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } };
 /** Routes that never touch the database, so never answer 503. */
-const WITHOUT_DATABASE = new Set(['/oidc/.well-known/openid-configuration']);
+const WITHOUT_DATABASE = new Set(['/api/status/live', '/oidc/.well-known/openid-configuration']);
 
 function errorResponse(code: ErrorCode, headers?: ResponseObject['headers']): ResponseObject {
   return {

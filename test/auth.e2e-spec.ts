@@ -612,7 +612,7 @@ describe('authentication (applications, /oidc/token, the bearer guard)', () => {
       components?: { securitySchemes?: Record<string, { type?: string; scheme?: string }> };
     }
     const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
-    const isPublic = (path: string): boolean => path === '/api/status' || path.startsWith('/oidc/');
+    const isPublic = (path: string): boolean => path === '/api/status' || path === '/api/status/live' || path.startsWith('/oidc/');
 
     let document: OpenApiDocument;
     let operations: { method: string; path: string; operation: Operation }[];

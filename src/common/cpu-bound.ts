@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import pLimit from 'p-limit';
 
 /**
@@ -18,10 +19,33 @@ export function threadPoolSize(): number {
   return Number.isInteger(configured) && configured > 0 ? configured : 4;
 }
 
+const limit = pLimit(DEFAULT_HASH_CONCURRENCY);
+
+/** The queue is one per process; each app's metrics subscribe to its waits (see `observeCpuBoundWaits`). */
+const waitObservers = new Set<(seconds: number) => void>();
+
 /** Runs a CPU-bound job when a slot is free; the rest queue without blocking anything. */
-export const runCpuBound = pLimit(DEFAULT_HASH_CONCURRENCY);
+export function runCpuBound<T>(job: () => Promise<T>): Promise<T> {
+  const queuedAt = performance.now();
+  return limit(() => {
+    const waitedSeconds = (performance.now() - queuedAt) / 1000;
+    for (const observe of waitObservers) observe(waitedSeconds);
+    return job();
+  });
+}
+
+/** Jobs running and jobs waiting for a slot, now. */
+export function cpuBoundQueue(): { active: number; pending: number } {
+  return { active: limit.activeCount, pending: limit.pendingCount };
+}
+
+/** Calls `observer` with each job's wait for a slot, in seconds, until the returned function is called. */
+export function observeCpuBoundWaits(observer: (seconds: number) => void): () => void {
+  waitObservers.add(observer);
+  return () => waitObservers.delete(observer);
+}
 
 /** Applies `HASH_CONCURRENCY` at start-up. */
 export function setHashConcurrency(concurrency: number): void {
-  runCpuBound.concurrency = concurrency;
+  limit.concurrency = concurrency;
 }

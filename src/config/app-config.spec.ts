@@ -26,6 +26,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ HASH_CONCURRENCY: '0' })).toThrow(/HASH_CONCURRENCY=0: must be a positive integer/);
   });
 
+  it('serves no metrics unless METRICS_PORT is set, and never on PORT', () => {
+    expect(loadConfig({}).metricsPort).toBeUndefined();
+    expect(loadConfig({ METRICS_PORT: '9464' }).metricsPort).toBe(9464);
+    expect(() => loadConfig({ METRICS_PORT: '0' })).toThrow(/METRICS_PORT=0: must be an integer between 1 and 65535/);
+    expect(() => loadConfig({ PORT: '4000', METRICS_PORT: '4000' })).toThrow(/METRICS_PORT=4000: must differ from PORT/);
+  });
+
   it('reads USERNAME_CASE_SENSITIVE=false', () => {
     expect(loadConfig({ USERNAME_CASE_SENSITIVE: 'false' }).usernameCaseSensitive).toBe(false);
   });

@@ -43,6 +43,7 @@ function EnvMatching(pattern: RegExp, message: string): PropertyDecorator {
  */
 class EnvironmentVariables {
   @EnvInt({ min: 0, max: 65535 }) PORT = 3001;
+  @EnvInt({ min: 1, max: 65535 }) METRICS_PORT?: number;
   @IsOptional()
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, { message: 'must be an absolute http(s) URL' })
   ENDPOINT?: string;
@@ -67,6 +68,8 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 
 export interface AppConfig {
   port: number;
+  /** Where Prometheus metrics are served (`GET /metrics`); unset: nowhere. */
+  metricsPort?: number;
   /** Public base URL without a trailing slash; used for Link headers and, later, the token issuer. */
   endpoint: string;
   /** Unset means: start the embedded PostgreSQL in `dataDir`. */
@@ -125,11 +128,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (parsed.SHUTDOWN_DRAIN_MS !== undefined && Number.isInteger(parsed.SHUTDOWN_DRAIN_MS) && parsed.SHUTDOWN_DRAIN_MS >= graceMs) {
     problems.push(`SHUTDOWN_DRAIN_MS=${parsed.SHUTDOWN_DRAIN_MS}: must be less than SHUTDOWN_GRACE_SECONDS (${graceMs} ms)`);
   }
+  if (parsed.METRICS_PORT !== undefined && parsed.METRICS_PORT === parsed.PORT) {
+    problems.push(`METRICS_PORT=${parsed.METRICS_PORT}: must differ from PORT (metrics are never served on the API's port)`);
+  }
   if (problems.length > 0) throw new ConfigValidationError(problems);
   const port = parsed.PORT;
   const endpoint = (parsed.ENDPOINT ?? `http://localhost:${port}`).replace(/\/+$/, '');
   return {
     port,
+    metricsPort: parsed.METRICS_PORT,
     endpoint,
     issuer: `${endpoint}/oidc`,
     bootstrapClient:

@@ -5,6 +5,7 @@ import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { ClsModule } from 'nestjs-cls';
 import { buildDataSourceOptions, type ConnectionTuning } from './data-source-options.js';
 import { PoolErrorListener } from './pool-error-listener.js';
+import { PoolMetrics } from './pool-metrics.js';
 
 /**
  * The TypeORM connection (migrations already applied by the launcher) and the transaction context:
@@ -26,7 +27,7 @@ export class DatabaseModule {
           }),
         ]),
       ],
-      providers: [PoolErrorListener],
+      providers: [PoolErrorListener, PoolMetrics],
     };
   }
 }

@@ -3,6 +3,11 @@ import type pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 
+/** TypeORM's pg pool under a data source. */
+export function poolOf(dataSource: DataSource): pg.Pool {
+  return (dataSource.driver as PostgresDriver).master as pg.Pool;
+}
+
 /**
  * When PostgreSQL goes away, a pooled client can emit `error` in the instant between being released
  * and being claimed by the next query (which only then attaches its own listener); an `error` event
@@ -16,8 +21,7 @@ export class PoolErrorListener implements OnModuleInit {
   constructor(private readonly dataSource: DataSource) {}
 
   onModuleInit(): void {
-    const pool = (this.dataSource.driver as PostgresDriver).master as pg.Pool;
-    pool.on('connect', (client) => {
+    poolOf(this.dataSource).on('connect', (client) => {
       client.on('error', (error) => this.logger.warn(`connection lost: ${error.message}`));
     });
   }

@@ -28,11 +28,22 @@ export class StatusController {
   })
   async status(): Promise<void> {
     // Not ready once SIGTERM came, while requests are still served: load balancers stop routing here first.
-    if (this.shutdown.draining) throw new RequestError('service.unavailable');
+    if (this.shutdown.draining) throw new RequestError('service.unavailable', { unavailableCause: 'shutting_down' });
     try {
       await this.dataSource.query('SELECT 1');
     } catch {
-      throw new RequestError('service.unavailable');
+      throw new RequestError('service.unavailable', { unavailableCause: 'database_unavailable' });
     }
   }
+
+  @Get('live')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Liveness',
+    description:
+      '204 while the process answers HTTP, during the shutdown drain too. Touches no database: an outage of PostgreSQL ' +
+      'must not get a healthy process restarted.',
+  })
+  @ApiNoContentResponse({ description: 'Alive.' })
+  live(): void {}
 }

@@ -3,6 +3,7 @@ import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adap
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { RequestError } from '../common/errors/request-error.js';
+import { Metrics } from '../common/metrics.js';
 
 function tooManyRequests(retryAfterSeconds: string): RequestError {
   const seconds = Math.max(1, Math.ceil(Number(retryAfterSeconds)));
@@ -28,11 +29,20 @@ function storedKey(key: string): string {
 
 /**
  * Fixed-window counters per (bucket, key) in PostgreSQL, updated in one atomic statement, so a
- * limit holds across replicas and under concurrency.
+ * limit holds across replicas and under concurrency. Each refusal is counted in the metrics under
+ * its bucket (`roster_rate_limited_total{limiter}`).
  */
 @Injectable()
 export class RateLimiterService {
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly metrics: Metrics,
+  ) {}
+
+  private refuse(bucket: string, retryAfterSeconds: string): RequestError {
+    this.metrics.rateLimited(bucket);
+    return tooManyRequests(retryAfterSeconds);
+  }
 
   /**
    * Counts one attempt before it is made, so parallel attempts cannot slip past the limit; beyond
@@ -40,7 +50,7 @@ export class RateLimiterService {
    */
   async consume(bucket: string, key: string, { limit, windowSeconds }: RateLimit): Promise<void> {
     const row = await this.increment(bucket, key, windowSeconds);
-    if (row && row.hits > limit) throw tooManyRequests(row.retry_after);
+    if (row && row.hits > limit) throw this.refuse(bucket, row.retry_after);
   }
 
   private async increment(bucket: string, key: string, windowSeconds: number): Promise<{ hits: number; retry_after: string } | undefined> {
@@ -66,7 +76,7 @@ export class RateLimiterService {
        FROM rate_limits WHERE bucket = $1 AND key = $2 AND window_started_at > clock_timestamp() - make_interval(secs => $3)`,
       [bucket, storedKey(key), windowSeconds],
     );
-    if (row && row.hits >= limit) throw tooManyRequests(row.retry_after);
+    if (row && row.hits >= limit) throw this.refuse(bucket, row.retry_after);
   }
 
   /** Counts one failure toward `assertBelowLimit`. */

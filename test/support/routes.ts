@@ -4,6 +4,7 @@
  */
 export const ROUTES = [
   'GET /api/status',
+  'GET /api/status/live',
   'GET /api/users',
   'POST /api/users',
   'GET /api/users/{userId}',

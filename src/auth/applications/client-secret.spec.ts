@@ -1,4 +1,4 @@
-import { runCpuBound } from '../../common/cpu-bound.js';
+import { cpuBoundQueue } from '../../common/cpu-bound.js';
 import { generateClientSecret, hashClientSecret, verifyAgainstDecoy, verifyClientSecret } from './client-secret.js';
 
 describe('client secrets', () => {
@@ -24,7 +24,7 @@ describe('client secrets', () => {
     void check.finally(() => (settled = true));
     let sawDerivation = false;
     while (!settled) {
-      sawDerivation ||= runCpuBound.activeCount > 0;
+      sawDerivation ||= cpuBoundQueue().active > 0;
       await new Promise(setImmediate);
     }
     await expect(check).resolves.toBe(false);

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { RequestError } from '../../common/errors/request-error.js';
+import { Metrics } from '../../common/metrics.js';
 import { type AppConfig, APP_CONFIG } from '../../config/app-config.js';
 import { LogsService } from '../../logs/logs.service.js';
 import { RateLimiterService } from '../../rate-limit/rate-limiter.service.js';
@@ -18,6 +19,13 @@ function tokenFailure(error: unknown): { message: string; code?: string } {
   return { message: 'Internal server error.' };
 }
 
+/** A failed request's `result` in `roster_token_requests_total`: the RFC 6749 error it answered, or why not. */
+function tokenFailureResult(error: unknown): string {
+  if (error instanceof OidcError) return error.error;
+  if (error instanceof RequestError && error.code === 'request.too_many_requests') return 'rate_limited';
+  return 'error';
+}
+
 /** The client-credentials grant of `POST /oidc/token`, each request audited whatever its outcome. */
 @Injectable()
 export class TokenExchangeService {
@@ -26,6 +34,7 @@ export class TokenExchangeService {
     private readonly tokens: TokensService,
     private readonly logs: LogsService,
     private readonly rateLimiter: RateLimiterService,
+    private readonly metrics: Metrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -57,8 +66,10 @@ export class TokenExchangeService {
       }
       const response = await this.tokens.issue(application, request.scope);
       await this.logs.record(TOKEN_LOG_KEY, { applicationId, params: body });
+      this.metrics.tokenRequest('issued');
       return response;
     } catch (error) {
+      this.metrics.tokenRequest(tokenFailureResult(error));
       await this.logs.record(TOKEN_LOG_KEY, { result: 'Error', applicationId, params: body, error: tokenFailure(error) });
       throw error;
     }

@@ -2,6 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { customAlphabet } from 'nanoid';
 import type { ClsService } from 'nestjs-cls';
+import { type Metrics, UNMATCHED_ROUTE } from '../metrics.js';
 import type { RequestContextStore } from '../request-context.js';
 import { parseFormBody, parseJsonBody, UnparsableBody } from './json-body.js';
 
@@ -40,11 +41,18 @@ export function setStandardHeaders(request: FastifyRequest, reply: FastifyReply)
 }
 
 /**
- * Response headers every answer carries, and one structured log line per request. Only the method,
- * the path without its query string, the status and timings are logged: never bodies or headers,
- * so passwords, digests and tokens cannot reach the log.
+ * Response headers every answer carries, one structured log line per request and its duration in
+ * the metrics. Only the method, the path without its query string, the status and timings are
+ * logged: never bodies or headers, so passwords, digests and tokens cannot reach the log. The
+ * metrics label a request by its route's template (`/api/users/:userId`), never by its path, so
+ * neither ids nor a scanner's paths can multiply the series.
  */
-export function registerRequestHooks(fastify: FastifyInstance, logger: LoggerService, cls: ClsService<RequestContextStore>): void {
+export function registerRequestHooks(
+  fastify: FastifyInstance,
+  logger: LoggerService,
+  cls: ClsService<RequestContextStore>,
+  metrics: Metrics,
+): void {
   fastify.addHook('onRequest', (request, reply, done) => {
     setStandardHeaders(request, reply);
     // A request context for services and audit logging (see RequestContextStore); the auth guard
@@ -63,6 +71,7 @@ export function registerRequestHooks(fastify: FastifyInstance, logger: LoggerSer
       },
       'HTTP',
     );
+    metrics.observeRequest(request.method, request.routeOptions.url ?? UNMATCHED_ROUTE, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
 }
