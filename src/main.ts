@@ -47,9 +47,10 @@ async function bootstrap(): Promise<void> {
   const app = await createApp(config, databaseUrl, logger);
   running.app = app;
   if (stopping()) return;
-  await app.listen({ port: config.port, host: HOST });
   // Started here, not by the module: the CLI builds the same modules and must not take the port.
+  // Before the API, so a taken port fails the start before any traffic is accepted.
   if (config.metricsPort !== undefined) await app.get(MetricsServer).listen(config.metricsPort, HOST);
+  await app.listen({ port: config.port, host: HOST });
   const metrics = config.metricsPort === undefined ? '' : `, metrics on port ${config.metricsPort}`;
   logger.log(`Roster listening on port ${config.port} (${config.endpoint})${metrics}`, 'Bootstrap');
 }

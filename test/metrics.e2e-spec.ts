@@ -242,3 +242,18 @@ describe('without METRICS_PORT', () => {
     expect(response.headers.get('logto-core-request-id')).toMatch(/^[0-9a-zA-Z]{16}$/);
   });
 });
+
+describe('a METRICS_PORT already taken', () => {
+  it('fails the start (exit code 1, naming EADDRINUSE and the port)', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '0.0.0.0', resolve));
+    const { port } = taken.address() as net.AddressInfo;
+    try {
+      await expect(startTestServer({ METRICS_PORT: String(port) })).rejects.toThrow(
+        new RegExp(`server exited with code 1 before listening:[^]*EADDRINUSE[^]*${port}`),
+      );
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+});
