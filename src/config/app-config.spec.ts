@@ -26,6 +26,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ HASH_CONCURRENCY: '0' })).toThrow(/HASH_CONCURRENCY=0: must be a positive integer/);
   });
 
+  it('keeps audit rows forever unless LOG_RETENTION_DAYS is set', () => {
+    const defaults = loadConfig({});
+    expect(defaults.logRetentionDays).toBeUndefined();
+    expect(defaults.housekeeping).toEqual({ intervalMs: 60_000, batchSize: 1000 });
+    expect(loadConfig({ LOG_RETENTION_DAYS: '30' }).logRetentionDays).toBe(30);
+    expect(() => loadConfig({ LOG_RETENTION_DAYS: '0' })).toThrow(/LOG_RETENTION_DAYS=0: must be an integer between 1 and 36500 \(days\)/);
+    expect(() => loadConfig({ HOUSEKEEPING_BATCH_SIZE: '0' })).toThrow(
+      /HOUSEKEEPING_BATCH_SIZE=0: must be an integer between 1 and 100000/,
+    );
+  });
+
   it('reads USERNAME_CASE_SENSITIVE=false', () => {
     expect(loadConfig({ USERNAME_CASE_SENSITIVE: 'false' }).usernameCaseSensitive).toBe(false);
   });

@@ -56,6 +56,9 @@ class EnvironmentVariables {
   @EnvInt({ min: 1 }) PASSWORD_VERIFY_WINDOW_SECONDS = 300;
   @EnvInt({ min: 1 }) TOKEN_MAX_ATTEMPTS = 20;
   @EnvInt({ min: 1 }) TOKEN_WINDOW_SECONDS = 300;
+  @EnvInt({ min: 1, max: 36_500, unit: 'days' }) LOG_RETENTION_DAYS?: number;
+  @EnvInt({ min: 1, unit: 'milliseconds' }) HOUSEKEEPING_INTERVAL_MS = 60_000;
+  @EnvInt({ min: 1, max: 100_000 }) HOUSEKEEPING_BATCH_SIZE = 1000;
   @EnvInt({ min: 1, unit: 'seconds' }) SHUTDOWN_GRACE_SECONDS = 10;
   @EnvInt({ min: 0, unit: 'milliseconds' }) SHUTDOWN_DRAIN_MS?: number;
   @EnvInt({ min: 1, unit: 'milliseconds' }) STATEMENT_TIMEOUT_MS = 5000;
@@ -82,6 +85,10 @@ export interface AppConfig {
   passwordVerifyLimit: { limit: number; windowSeconds: number };
   /** Failed `POST /oidc/token` attempts allowed per client id and window. */
   tokenLimit: { limit: number; windowSeconds: number };
+  /** Audit rows older than this many days are purged; unset keeps them forever. */
+  logRetentionDays?: number;
+  /** How often each replica tries to purge (one replica at a time), and rows deleted per statement. */
+  housekeeping: { intervalMs: number; batchSize: number };
   /** How long SIGTERM waits for in-flight requests before exiting anyway. */
   shutdownGraceSeconds: number;
   /**
@@ -142,6 +149,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     usernameCaseSensitive: parsed.USERNAME_CASE_SENSITIVE,
     passwordVerifyLimit: { limit: parsed.PASSWORD_VERIFY_MAX_ATTEMPTS, windowSeconds: parsed.PASSWORD_VERIFY_WINDOW_SECONDS },
     tokenLimit: { limit: parsed.TOKEN_MAX_ATTEMPTS, windowSeconds: parsed.TOKEN_WINDOW_SECONDS },
+    logRetentionDays: parsed.LOG_RETENTION_DAYS,
+    housekeeping: { intervalMs: parsed.HOUSEKEEPING_INTERVAL_MS, batchSize: parsed.HOUSEKEEPING_BATCH_SIZE },
     statementTimeoutMs: parsed.STATEMENT_TIMEOUT_MS,
     hashConcurrency: parsed.HASH_CONCURRENCY,
     shutdownGraceSeconds: graceSeconds,

@@ -45,6 +45,21 @@ export class LogsRepository {
     await queryPrepared(this.txHost, 'INSERT INTO logs (id, key, payload) VALUES ($1, $2, $3)', [log.id, log.key, log.payload]);
   }
 
+  /**
+   * Deletes up to `limit` rows created more than `days` days before PostgreSQL's `now()` (never a
+   * replica's clock), oldest first through `logs__created_at_id`, in one short statement; returns
+   * how many. Rows another transaction holds are skipped, not waited for.
+   */
+  async deleteOlderThan(days: number, limit: number): Promise<number> {
+    const [, deleted] = await this.txHost.tx.query<[unknown, number]>(
+      `DELETE FROM logs WHERE id IN (
+         SELECT id FROM logs WHERE created_at < now() - make_interval(days => $1) ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED
+       )`,
+      [days, limit],
+    );
+    return deleted;
+  }
+
   async findById(id: string): Promise<Log | null> {
     return this.txHost.tx.getRepository(Log).findOneBy({ id });
   }

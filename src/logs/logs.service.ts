@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
 import { RequestError } from '../common/errors/request-error.js';
+import { deleteInBatches } from '../common/batches.js';
 import { generateStandardId } from '../common/ids.js';
 import type { RequestContextStore } from '../common/request-context.js';
 import type { Log } from './log.entity.js';
@@ -46,6 +47,14 @@ export class LogsService {
    */
   async record(key: LogKey, event: LogEvent = {}): Promise<void> {
     await this.logs.insert(this.buildAuditRow(key, event));
+  }
+
+  /**
+   * Deletes rows older than `days` days, `batchSize` per statement, until none is left or
+   * `shouldStop()`; returns how many were deleted.
+   */
+  async purgeOlderThan(days: number, batchSize: number, shouldStop: () => boolean = () => false): Promise<number> {
+    return deleteInBatches(() => this.logs.deleteOlderThan(days, batchSize), batchSize, shouldStop);
   }
 
   /**
