@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { type OidcErrorBody, postToken } from './support/auth.js';
-import { MANAGEMENT_API_RESOURCE } from './support/clients.js';
+import { clientCredentialsGrant, MANAGEMENT_API_RESOURCE, request } from './support/clients.js';
 import { pollUntil, waitFor } from './support/poll.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 
-/** Issue 13 §1: storage is bounded by housekeeping. */
+/** Issue 13 §1: what strangers at the token endpoint can add to the database is bounded. */
 
 const wrongSecretFrom = (baseUrl: string, address: string, clientId = `random-${randomBytes(6).toString('hex')}`) =>
   postToken<OidcErrorBody>(
@@ -13,6 +13,108 @@ const wrongSecretFrom = (baseUrl: string, address: string, clientId = `random-${
     { grant_type: 'client_credentials', client_id: clientId, client_secret: 'wrong-secret-value', resource: MANAGEMENT_API_RESOURCE },
     { headers: { 'x-forwarded-for': address } },
   );
+
+interface FoldedPayload {
+  key: string;
+  result: string;
+  ip: string;
+  error: { code: string; message: string };
+  folded?: { count: number; lastAt: number };
+}
+
+describe('a flood of POST /oidc/token with random client ids from one address (TOKEN_FAILURES_PER_IP=5)', () => {
+  const LIMIT = 5;
+  const CONCURRENCY = 8;
+  const FLOOD_MS = 4000;
+  const FLOODER = '198.51.100.7';
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer({ TOKEN_FAILURES_PER_IP: String(LIMIT), TOKEN_IP_WINDOW_SECONDS: '60', TRUST_PROXY: 'loopback' });
+  });
+
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('answers 400 up to the limit and 429 with Retry-After after it, with at most one counter row and one audit row per failure before the limit', async () => {
+    const answers: { status: number; retryAfter: string | null; code: string }[] = [];
+    const deadline = Date.now() + FLOOD_MS;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (Date.now() < deadline) {
+          const response = await wrongSecretFrom(server.baseUrl, FLOODER);
+          answers.push({ status: response.status, retryAfter: response.headers.get('retry-after'), code: response.body.code });
+        }
+      }),
+    );
+    const failed = answers.filter(({ status }) => status === 400);
+    const refused = answers.filter(({ status }) => status === 429);
+
+    expect(answers.length).toBeGreaterThan(20 * LIMIT);
+    expect(failed.length + refused.length).toBe(answers.length);
+    // The check and the count of a failure are two statements: requests in flight together may pass both.
+    expect(failed.length).toBeGreaterThanOrEqual(LIMIT);
+    expect(failed.length).toBeLessThan(LIMIT + CONCURRENCY);
+    expect(new Set(failed.map(({ code }) => code))).toEqual(new Set(['oidc.invalid_client']));
+    expect(new Set(refused.map(({ code }) => code))).toEqual(new Set(['request.too_many_requests']));
+    for (const { retryAfter } of refused) {
+      expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+      expect(Number(retryAfter)).toBeLessThanOrEqual(60);
+    }
+
+    const counters = await server.query<{ bucket: string; rows: number; hits: number }>(
+      `SELECT bucket, count(*)::int AS rows, sum(hits)::int AS hits FROM rate_limits GROUP BY bucket ORDER BY bucket`,
+    );
+    expect(counters).toEqual([
+      { bucket: 'token-client', rows: failed.length, hits: failed.length },
+      { bucket: 'token-ip', rows: 1, hits: failed.length },
+    ]);
+
+    const rows = await server.query<{ id: string; payload: FoldedPayload }>(
+      `SELECT id, payload FROM logs WHERE key = 'ExchangeTokenBy.ClientCredentials' AND payload->>'ip' = $1`,
+      [FLOODER],
+    );
+    const full = rows.filter(({ payload }) => payload.folded === undefined);
+    const folded = rows.filter(({ payload }) => payload.folded !== undefined);
+    expect(full).toHaveLength(failed.length);
+    // One folded row per 60 s bucket of PostgreSQL's clock: the flood may straddle one boundary.
+    expect(folded.length).toBeGreaterThanOrEqual(1);
+    expect(folded.length).toBeLessThanOrEqual(2);
+    expect(folded.reduce((sum, { payload }) => sum + (payload.folded?.count ?? 0), 0)).toBe(refused.length);
+    for (const { payload } of folded) {
+      expect(payload).toMatchObject({
+        key: 'ExchangeTokenBy.ClientCredentials',
+        result: 'Error',
+        ip: FLOODER,
+        error: { code: 'request.too_many_requests', message: expect.stringMatching(/^Too many attempts\. Retry after \d+ seconds\.$/) },
+        folded: { count: expect.any(Number), lastAt: expect.any(Number) },
+      });
+    }
+
+    const [first] = folded;
+    const entry = await request<{ id: string; payload: FoldedPayload }>(server.baseUrl, 'GET', `/api/logs/${first!.id}`);
+    expect(entry.status).toBe(200);
+    expect(entry.body.payload.folded).toEqual(first!.payload.folded);
+  }, 30_000);
+
+  it('refuses the flooding address even with the right credentials, and serves another address', async () => {
+    const grant = clientCredentialsGrant(server.credentials);
+    const fromFlooder = await postToken<OidcErrorBody>(server.baseUrl, grant, { headers: { 'x-forwarded-for': FLOODER } });
+    expect(fromFlooder.status).toBe(429);
+    expect(fromFlooder.body).toMatchObject({ code: 'request.too_many_requests', error: 'invalid_request' });
+    const fromElsewhere = await postToken(server.baseUrl, grant, { headers: { 'x-forwarded-for': '198.51.100.8' } });
+    expect(fromElsewhere.status).toBe(200);
+  });
+
+  it('counts every address of an IPv6 /64 together, and another /64 on its own', async () => {
+    for (let count = 0; count < LIMIT; count += 1) {
+      expect((await wrongSecretFrom(server.baseUrl, `2001:db8:0:1::${(count + 1).toString(16)}`)).status).toBe(400);
+    }
+    expect((await wrongSecretFrom(server.baseUrl, '2001:db8:0:1:ffff::1')).status).toBe(429);
+    expect((await wrongSecretFrom(server.baseUrl, '2001:db8:0:2::1')).status).toBe(400);
+  });
+});
 
 describe('housekeeping (HOUSEKEEPING_INTERVAL_MS=100, LOG_RETENTION_DAYS=1)', () => {
   const BATCH = 7;

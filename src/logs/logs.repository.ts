@@ -46,6 +46,29 @@ export class LogsRepository {
   }
 
   /**
+   * Inserts `log` as the one row of its fold: `foldKey` within the current `windowSeconds`-long
+   * bucket of PostgreSQL's clock (aligned to the epoch, so every replica picks the same one). The
+   * row's id is derived from both, so a later event of the same fold finds it and only increments
+   * its `folded.count` and `folded.lastAt`, atomically, instead of adding a row.
+   */
+  async upsertFolded(log: Omit<AuditRow, 'id'>, foldKey: string, windowSeconds: number): Promise<void> {
+    await queryPrepared(
+      this.txHost,
+      `WITH fold AS (
+         SELECT substr(md5($3::text || ':' || floor(extract(epoch FROM clock_timestamp()) / $4::integer)::text), 1, 21) AS id,
+                floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint AS at
+       )
+       INSERT INTO logs AS folded (id, key, payload)
+       SELECT fold.id, $1, $2::jsonb || jsonb_build_object('folded', jsonb_build_object('count', 1, 'lastAt', fold.at)) FROM fold
+       ON CONFLICT (id) DO UPDATE SET payload = jsonb_set(
+         folded.payload, '{folded}',
+         jsonb_build_object('count', (folded.payload #>> '{folded,count}')::bigint + 1, 'lastAt', floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint)
+       )`,
+      [log.key, log.payload, foldKey, windowSeconds],
+    );
+  }
+
+  /**
    * Deletes up to `limit` rows created more than `days` days before PostgreSQL's `now()` (never a
    * replica's clock), oldest first through `logs__created_at_id`, in one short statement; returns
    * how many. Rows another transaction holds are skipped, not waited for.

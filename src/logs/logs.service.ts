@@ -50,6 +50,17 @@ export class LogsService {
   }
 
   /**
+   * Records an event that may come at flood rate (refused token requests): the events of one
+   * `foldKey` within one `windowSeconds` bucket share one row, the first event's, which counts the
+   * others in `payload.folded` (`count`, `lastAt` in epoch ms). Not for mutations: their rows are
+   * one per change.
+   */
+  async recordFolded(key: LogKey, event: LogEvent, foldKey: string, windowSeconds: number): Promise<void> {
+    const { key: rowKey, payload } = this.buildAuditRow(key, event);
+    await this.logs.upsertFolded({ key: rowKey, payload }, foldKey, windowSeconds);
+  }
+
+  /**
    * Deletes rows older than `days` days, `batchSize` per statement, until none is left or
    * `shouldStop()`; returns how many were deleted.
    */
