@@ -75,14 +75,15 @@ export class TokenExchangeService {
 
   /**
    * A refusal (429) costs no counter and no row of its own: the refusals of one address (an IPv6
-   * /64, see `rateLimitAddressKey`) in one window are folded into one audit row. Any other failure the client caused counts toward the
-   * address's limit and has its own row, so an address writes at most `TOKEN_FAILURES_PER_IP` of
-   * those per window (a few more when requests race between the check and the count).
+   * /64, see `rateLimitAddressKey`) in one window are folded into one audit row. Any other failure
+   * the client caused counts toward the address's limit and has its own row, so an address writes
+   * at most `TOKEN_FAILURES_PER_IP` of those per window (a few more when requests race between the
+   * check and the count). Outages (5xx) count toward nothing: the client did nothing wrong.
    */
   private async recordFailure(
     error: unknown,
     { applicationId, params, address }: { applicationId?: string; params: object; address: string },
-  ) {
+  ): Promise<void> {
     const event = { result: 'Error' as const, applicationId, params, error: tokenFailure(error) };
     if (isRefusal(error)) {
       await this.logs.recordFolded(TOKEN_LOG_KEY, event, `token-refusals:${address}`, this.config.tokenIpLimit.windowSeconds);
