@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
  * Another folder's entity may be named as a type (it is the shape that folder's service hands out)
  * but not imported as a value, which would let the importer query a table it does not own.
  */
-const FEATURE_FOLDERS = ['config', 'database', 'health', 'rate-limit', 'logs', 'users', 'identities', 'auth'];
+const FEATURE_FOLDERS = ['config', 'database', 'health', 'rate-limit', 'logs', 'users', 'identities', 'auth', 'housekeeping'];
 const ALLOWED_IMPORTS = {
   common: [],
   config: [],
@@ -19,6 +19,7 @@ const ALLOWED_IMPORTS = {
   users: ['config', 'database', 'logs', 'rate-limit'],
   identities: ['users', 'logs'],
   auth: ['config', 'database', 'logs', 'rate-limit'],
+  housekeeping: ['config', 'logs', 'rate-limit'],
 };
 
 function boundaryRules(folder, depth) {

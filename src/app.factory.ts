@@ -25,6 +25,9 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
     // Fastify routes no path parameter over 100 characters by default; identity targets may be 256
     // (their column), and the route's own check then answers a longer one with Logto's error.
     maxParamLength: 512,
+    // `request.ip` (audit rows, the token endpoint's per-address limit) is the socket's peer unless
+    // TRUST_PROXY names the proxies in front, whose X-Forwarded-For is then believed.
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     genReqId: () => generateRequestId(),
     requestIdHeader: false,
     logger: false,

@@ -8,6 +8,7 @@ import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { HousekeepingModule } from './housekeeping/housekeeping.module.js';
 import { IdentitiesModule } from './identities/identities.module.js';
 import { LogsModule } from './logs/logs.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -28,6 +29,7 @@ export class AppModule {
         LogsModule,
         UsersModule,
         IdentitiesModule,
+        HousekeepingModule,
       ],
       providers: [
         { provide: APP_PIPE, useClass: RequestValidationPipe },

@@ -33,6 +33,30 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PORT: '4000', METRICS_PORT: '4000' })).toThrow(/METRICS_PORT=4000: must differ from PORT/);
   });
 
+  it('keeps audit rows forever unless LOG_RETENTION_DAYS is set, and limits token failures per address', () => {
+    const defaults = loadConfig({});
+    expect(defaults.logRetentionDays).toBeUndefined();
+    expect(defaults.tokenIpLimit).toEqual({ limit: 100, windowSeconds: 60 });
+    expect(defaults.housekeeping).toEqual({ intervalMs: 60_000, batchSize: 1000 });
+    expect(loadConfig({ LOG_RETENTION_DAYS: '30' }).logRetentionDays).toBe(30);
+    expect(() => loadConfig({ LOG_RETENTION_DAYS: '0' })).toThrow(/LOG_RETENTION_DAYS=0: must be an integer between 1 and 36500 \(days\)/);
+    expect(() => loadConfig({ HOUSEKEEPING_BATCH_SIZE: '0' })).toThrow(
+      /HOUSEKEEPING_BATCH_SIZE=0: must be an integer between 1 and 100000/,
+    );
+  });
+
+  it('trusts no proxy by default, and reads TRUST_PROXY as addresses, CIDR ranges and names', () => {
+    expect(loadConfig({}).trustProxy).toEqual([]);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.2,fd00::/8,loopback' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.2',
+      'fd00::/8',
+      'loopback',
+    ]);
+    expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY: not an address, CIDR range or proxy name: true/);
+    expect(() => loadConfig({ TRUST_PROXY: '10.0.0.0/33,2' })).toThrow(/proxy name: 10\.0\.0\.0\/33, 2$/m);
+  });
+
   it('reads USERNAME_CASE_SENSITIVE=false', () => {
     expect(loadConfig({ USERNAME_CASE_SENSITIVE: 'false' }).usernameCaseSensitive).toBe(false);
   });

@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, validateSync } from 'class-validator';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { DEFAULT_HASH_CONCURRENCY } from '../common/cpu-bound.js';
 
@@ -57,10 +58,17 @@ class EnvironmentVariables {
   @EnvInt({ min: 1 }) PASSWORD_VERIFY_WINDOW_SECONDS = 300;
   @EnvInt({ min: 1 }) TOKEN_MAX_ATTEMPTS = 20;
   @EnvInt({ min: 1 }) TOKEN_WINDOW_SECONDS = 300;
+  @EnvInt({ min: 1 }) TOKEN_FAILURES_PER_IP = 100;
+  @EnvInt({ min: 1, unit: 'seconds' }) TOKEN_IP_WINDOW_SECONDS = 60;
+  @EnvInt({ min: 1, max: 36_500, unit: 'days' }) LOG_RETENTION_DAYS?: number;
+  @EnvInt({ min: 1, unit: 'milliseconds' }) HOUSEKEEPING_INTERVAL_MS = 60_000;
+  @EnvInt({ min: 1, max: 100_000 }) HOUSEKEEPING_BATCH_SIZE = 1000;
   @EnvInt({ min: 1, unit: 'seconds' }) SHUTDOWN_GRACE_SECONDS = 10;
   @EnvInt({ min: 0, unit: 'milliseconds' }) SHUTDOWN_DRAIN_MS?: number;
   @EnvInt({ min: 1, unit: 'milliseconds' }) STATEMENT_TIMEOUT_MS = 5000;
   @EnvInt({ min: 1 }) HASH_CONCURRENCY = DEFAULT_HASH_CONCURRENCY;
+  @EnvMatching(/^[^,\s]+(\s*,\s*[^,\s]+)*$/, 'must be a comma-separated list of addresses, CIDR ranges or loopback, linklocal, uniquelocal')
+  TRUST_PROXY?: string;
   @EnvMatching(/^(fatal|error|warn|log|debug|verbose)$/, 'must be one of fatal, error, warn, log, debug, verbose') LOG_LEVEL = 'log';
 }
 
@@ -85,6 +93,15 @@ export interface AppConfig {
   passwordVerifyLimit: { limit: number; windowSeconds: number };
   /** Failed `POST /oidc/token` attempts allowed per client id and window. */
   tokenLimit: { limit: number; windowSeconds: number };
+  /**
+   * Failed `POST /oidc/token` requests allowed per client address and window, whatever client id
+   * they name; also the window in which refusals (429) of one address are folded into one audit row.
+   */
+  tokenIpLimit: { limit: number; windowSeconds: number };
+  /** Audit rows older than this many days are purged; unset keeps them forever. */
+  logRetentionDays?: number;
+  /** How often each replica tries to purge (one replica at a time), and rows deleted per statement. */
+  housekeeping: { intervalMs: number; batchSize: number };
   /** How long SIGTERM waits for in-flight requests before exiting anyway. */
   shutdownGraceSeconds: number;
   /**
@@ -96,7 +113,23 @@ export interface AppConfig {
   statementTimeoutMs: number;
   /** Password and secret hashes (and verifications) allowed to run at once; the rest queue. */
   hashConcurrency: number;
+  /**
+   * Proxies (addresses, CIDR ranges, `loopback`, `linklocal`, `uniquelocal`) whose
+   * `X-Forwarded-For` is believed for the client address; empty: the socket's peer is the client.
+   */
+  trustProxy: string[];
   logLevel: LogLevel;
+}
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** Whether `entry` is something `proxy-addr` (Fastify's `trustProxy`) understands: a name, an address or a CIDR range. */
+function isProxyEntry(entry: string): boolean {
+  if (PROXY_NAMES.includes(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128));
 }
 
 export class ConfigValidationError extends Error {
@@ -122,6 +155,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if ((parsed.BOOTSTRAP_CLIENT_ID === undefined) !== (parsed.BOOTSTRAP_CLIENT_SECRET === undefined)) {
     problems.push('BOOTSTRAP_CLIENT_ID and BOOTSTRAP_CLIENT_SECRET: set both or neither');
   }
+  const trustProxy = parsed.TRUST_PROXY?.split(',').map((entry) => entry.trim()) ?? [];
+  const badProxies = trustProxy.filter((entry) => !isProxyEntry(entry));
+  if (badProxies.length > 0) problems.push(`TRUST_PROXY: not an address, CIDR range or proxy name: ${badProxies.join(', ')}`);
   const graceSeconds = parsed.SHUTDOWN_GRACE_SECONDS;
   const graceMs = graceSeconds * 1000;
   // The drain is part of the grace period; a drain that fills it would end every stop with exit code 1.
@@ -149,11 +185,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     usernameCaseSensitive: parsed.USERNAME_CASE_SENSITIVE,
     passwordVerifyLimit: { limit: parsed.PASSWORD_VERIFY_MAX_ATTEMPTS, windowSeconds: parsed.PASSWORD_VERIFY_WINDOW_SECONDS },
     tokenLimit: { limit: parsed.TOKEN_MAX_ATTEMPTS, windowSeconds: parsed.TOKEN_WINDOW_SECONDS },
+    tokenIpLimit: { limit: parsed.TOKEN_FAILURES_PER_IP, windowSeconds: parsed.TOKEN_IP_WINDOW_SECONDS },
+    logRetentionDays: parsed.LOG_RETENTION_DAYS,
+    housekeeping: { intervalMs: parsed.HOUSEKEEPING_INTERVAL_MS, batchSize: parsed.HOUSEKEEPING_BATCH_SIZE },
     statementTimeoutMs: parsed.STATEMENT_TIMEOUT_MS,
     hashConcurrency: parsed.HASH_CONCURRENCY,
     shutdownGraceSeconds: graceSeconds,
     // Unset: 1 s, but never more than half the grace period, so a short grace stays valid.
     shutdownDrainMs: parsed.SHUTDOWN_DRAIN_MS ?? Math.min(DEFAULT_SHUTDOWN_DRAIN_MS, graceMs / 2),
+    trustProxy,
     logLevel: parsed.LOG_LEVEL as LogLevel,
   };
 }

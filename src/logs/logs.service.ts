@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
 import { RequestError } from '../common/errors/request-error.js';
+import { deleteInBatches } from '../common/batches.js';
 import { generateStandardId } from '../common/ids.js';
 import type { RequestContextStore } from '../common/request-context.js';
 import type { Log } from './log.entity.js';
@@ -46,6 +47,25 @@ export class LogsService {
    */
   async record(key: LogKey, event: LogEvent = {}): Promise<void> {
     await this.logs.insert(this.buildAuditRow(key, event));
+  }
+
+  /**
+   * Records an event that may come at flood rate (refused token requests): the events of one
+   * `foldKey` within one `windowSeconds` bucket share one row, the first event's, which counts the
+   * others in `payload.folded` (`count`, `lastAt` in epoch ms). Not for mutations: their rows are
+   * one per change.
+   */
+  async recordFolded(key: LogKey, event: LogEvent, foldKey: string, windowSeconds: number): Promise<void> {
+    const { key: rowKey, payload } = this.buildAuditRow(key, event);
+    await this.logs.upsertFolded({ key: rowKey, payload }, foldKey, windowSeconds);
+  }
+
+  /**
+   * Deletes rows older than `days` days, `batchSize` per statement, until none is left or
+   * `shouldStop()`; returns how many were deleted.
+   */
+  async purgeOlderThan(days: number, batchSize: number, shouldStop: () => boolean = () => false): Promise<number> {
+    return deleteInBatches(() => this.logs.deleteOlderThan(days, batchSize), batchSize, shouldStop);
   }
 
   /**

@@ -1,9 +1,9 @@
-import { TransactionHost } from '@nestjs-cls/transactional';
-import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { RequestError } from '../common/errors/request-error.js';
 import { Metrics } from '../common/metrics.js';
+import { deleteInBatches } from '../common/batches.js';
+import { RateLimitsRepository } from './rate-limits.repository.js';
 
 function tooManyRequests(retryAfterSeconds: string): RequestError {
   const seconds = Math.max(1, Math.ceil(Number(retryAfterSeconds)));
@@ -35,7 +35,7 @@ function storedKey(key: string): string {
 @Injectable()
 export class RateLimiterService {
   constructor(
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly limits: RateLimitsRepository,
     private readonly metrics: Metrics,
   ) {}
 
@@ -49,21 +49,8 @@ export class RateLimiterService {
    * it, 429 `request.too_many_requests` with `Retry-After`.
    */
   async consume(bucket: string, key: string, { limit, windowSeconds }: RateLimit): Promise<void> {
-    const row = await this.increment(bucket, key, windowSeconds);
+    const row = await this.limits.increment(bucket, storedKey(key), windowSeconds);
     if (row && row.hits > limit) throw this.refuse(bucket, row.retry_after);
-  }
-
-  private async increment(bucket: string, key: string, windowSeconds: number): Promise<{ hits: number; retry_after: string } | undefined> {
-    const [row] = await this.txHost.tx.query<{ hits: number; retry_after: string }[]>(
-      `INSERT INTO rate_limits AS limits (bucket, key, window_started_at, hits) VALUES ($1, $2, clock_timestamp(), 1)
-       ON CONFLICT ON CONSTRAINT rate_limits__bucket_key DO UPDATE SET
-         hits = CASE WHEN limits.window_started_at <= clock_timestamp() - make_interval(secs => $3) THEN 1 ELSE limits.hits + 1 END,
-         window_started_at = CASE WHEN limits.window_started_at <= clock_timestamp() - make_interval(secs => $3)
-                                  THEN clock_timestamp() ELSE limits.window_started_at END
-       RETURNING hits, extract(epoch FROM limits.window_started_at + make_interval(secs => $3) - clock_timestamp()) AS retry_after`,
-      [bucket, storedKey(key), windowSeconds],
-    );
-    return row;
   }
 
   /**
@@ -71,21 +58,26 @@ export class RateLimiterService {
    * `limit` failures were recorded in the current window, without counting this attempt.
    */
   async assertBelowLimit(bucket: string, key: string, { limit, windowSeconds }: RateLimit): Promise<void> {
-    const [row] = await this.txHost.tx.query<{ hits: number; retry_after: string }[]>(
-      `SELECT hits, extract(epoch FROM window_started_at + make_interval(secs => $3) - clock_timestamp()) AS retry_after
-       FROM rate_limits WHERE bucket = $1 AND key = $2 AND window_started_at > clock_timestamp() - make_interval(secs => $3)`,
-      [bucket, storedKey(key), windowSeconds],
-    );
+    const row = await this.limits.current(bucket, storedKey(key), windowSeconds);
     if (row && row.hits >= limit) throw this.refuse(bucket, row.retry_after);
   }
 
   /** Counts one failure toward `assertBelowLimit`. */
   async recordFailure(bucket: string, key: string, limit: RateLimit): Promise<void> {
-    await this.increment(bucket, key, limit.windowSeconds);
+    await this.limits.increment(bucket, storedKey(key), limit.windowSeconds);
   }
 
   /** Forgets the attempts of a key (after a success). */
   async reset(bucket: string, key: string): Promise<void> {
-    await this.txHost.tx.query('DELETE FROM rate_limits WHERE bucket = $1 AND key = $2', [bucket, storedKey(key)]);
+    await this.limits.delete(bucket, storedKey(key));
+  }
+
+  /**
+   * Deletes counters whose window has ended (a new attempt would start from zero anyway), in
+   * batches of `batchSize` rows, each its own short statement; stops early once `shouldStop()`.
+   * Returns how many were deleted.
+   */
+  async purgeExpired(batchSize: number, shouldStop: () => boolean = () => false): Promise<number> {
+    return deleteInBatches(() => this.limits.deleteExpired(batchSize), batchSize, shouldStop);
   }
 }

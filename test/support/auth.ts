@@ -21,6 +21,8 @@ export interface TokenRequestOptions {
   json?: boolean;
   /** HTTP Basic client authentication. */
   basic?: { clientId: string; clientSecret: string };
+  /** More headers (such as `X-Forwarded-For` for a server that trusts a proxy). */
+  headers?: Record<string, string>;
 }
 
 /** `Basic base64(urlencode(id):urlencode(secret))`, as RFC 6749 §2.3.1 defines it. */
@@ -34,7 +36,7 @@ export function postToken<Body = TokenResponseBody | OidcErrorBody>(
   fields: Record<string, string>,
   options: TokenRequestOptions = {},
 ): Promise<RawResponse<Body>> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...options.headers };
   if (options.basic) headers.authorization = basicAuthorization(options.basic.clientId, options.basic.clientSecret);
   if (options.json) return request<Body>(baseUrl, 'POST', '/oidc/token', { json: fields, headers });
   headers['content-type'] = 'application/x-www-form-urlencoded';

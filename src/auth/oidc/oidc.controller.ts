@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Inject, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Ip, Post, Res } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { type AppConfig, APP_CONFIG } from '../../config/app-config.js';
@@ -26,7 +26,8 @@ export class OidcController {
     summary: 'Get an access token (client credentials)',
     description:
       'Authenticate the machine-to-machine application with HTTP Basic (`client_id:client_secret`) or ' +
-      '`client_id` + `client_secret` fields. Tokens are valid for 3600 s.',
+      '`client_id` + `client_secret` fields. Tokens are valid for 3600 s. Failed requests are limited per client id ' +
+      '(`TOKEN_MAX_ATTEMPTS`) and per client address (`TOKEN_FAILURES_PER_IP`); beyond either, 429 with `Retry-After`.',
   })
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiBody({ type: TokenRequestDto })
@@ -44,10 +45,11 @@ export class OidcController {
   async token(
     @Body() body: Record<string, unknown>,
     @Headers('authorization') authorization: string | undefined,
+    @Ip() clientIp: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenResponse> {
     void reply.header('Pragma', 'no-cache');
-    return this.tokenExchange.exchange(body, authorization);
+    return this.tokenExchange.exchange(body, authorization, clientIp);
   }
 
   /** Public keys that verify access tokens */

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { rateLimitAddressKey } from '../../common/client-address.js';
 import { RequestError } from '../../common/errors/request-error.js';
 import { Metrics } from '../../common/metrics.js';
 import { type AppConfig, APP_CONFIG } from '../../config/app-config.js';
@@ -11,6 +12,7 @@ import { readTokenRequest } from './token-request.js';
 
 const TOKEN_LOG_KEY = 'ExchangeTokenBy.ClientCredentials';
 const TOKEN_RATE_LIMIT_BUCKET = 'token-client';
+const TOKEN_IP_RATE_LIMIT_BUCKET = 'token-ip';
 
 /** What a failed token request's audit row says: the answer the client got, never internals. */
 function tokenFailure(error: unknown): { message: string; code?: string } {
@@ -19,10 +21,12 @@ function tokenFailure(error: unknown): { message: string; code?: string } {
   return { message: 'Internal server error.' };
 }
 
+const isRefusal = (error: unknown): boolean => error instanceof RequestError && error.code === 'request.too_many_requests';
+
 /** A failed request's `result` in `roster_token_requests_total`: the RFC 6749 error it answered, or why not. */
 function tokenFailureResult(error: unknown): string {
   if (error instanceof OidcError) return error.error;
-  if (error instanceof RequestError && error.code === 'request.too_many_requests') return 'rate_limited';
+  if (isRefusal(error)) return 'rate_limited';
   return 'error';
 }
 
@@ -39,12 +43,17 @@ export class TokenExchangeService {
   ) {}
 
   /**
-   * Checks, in Logto's order: the request's shape, the failure rate limit, the client's
-   * credentials, the grant type and the resource; then issues a token.
+   * Checks the client address's failure limit; then, in Logto's order: the request's shape, the
+   * client id's failure limit, the client's credentials, the grant type and the resource; then
+   * issues a token.
    */
-  async exchange(body: Record<string, unknown>, authorization: string | undefined): Promise<TokenResponse> {
+  async exchange(body: Record<string, unknown>, authorization: string | undefined, clientIp: string): Promise<TokenResponse> {
     let applicationId: string | undefined;
+    const address = rateLimitAddressKey(clientIp);
     try {
+      // First, so that an address past its limit adds no row anywhere, whatever client id it names
+      // (each new client id would otherwise add a counter row).
+      await this.rateLimiter.assertBelowLimit(TOKEN_IP_RATE_LIMIT_BUCKET, address, this.config.tokenIpLimit);
       const request = readTokenRequest(body, authorization);
       // Only failures count (a client may fetch tokens in parallel bursts); unknown client ids are
       // counted alike, so a 429 reveals nothing about which ids exist.
@@ -70,8 +79,28 @@ export class TokenExchangeService {
       return response;
     } catch (error) {
       this.metrics.tokenRequest(tokenFailureResult(error));
-      await this.logs.record(TOKEN_LOG_KEY, { result: 'Error', applicationId, params: body, error: tokenFailure(error) });
+      await this.recordFailure(error, { applicationId, params: body, address });
       throw error;
     }
+  }
+
+  /**
+   * A refusal (429) costs no counter and no row of its own: the refusals of one address (an IPv6
+   * /64, see `rateLimitAddressKey`) in one window are folded into one audit row. Any other failure
+   * the client caused counts toward the address's limit and has its own row, so an address writes
+   * at most `TOKEN_FAILURES_PER_IP` of those per window (a few more when requests race between the
+   * check and the count). Outages (5xx) count toward nothing: the client did nothing wrong.
+   */
+  private async recordFailure(
+    error: unknown,
+    { applicationId, params, address }: { applicationId?: string; params: object; address: string },
+  ): Promise<void> {
+    const event = { result: 'Error' as const, applicationId, params, error: tokenFailure(error) };
+    if (isRefusal(error)) {
+      await this.logs.recordFolded(TOKEN_LOG_KEY, event, `token-refusals:${address}`, this.config.tokenIpLimit.windowSeconds);
+      return;
+    }
+    if (error instanceof OidcError) await this.rateLimiter.recordFailure(TOKEN_IP_RATE_LIMIT_BUCKET, address, this.config.tokenIpLimit);
+    await this.logs.record(TOKEN_LOG_KEY, event);
   }
 }
