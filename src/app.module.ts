@@ -10,6 +10,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IdentitiesModule } from './identities/identities.module.js';
 import { LogsModule } from './logs/logs.module.js';
+import { RolesModule } from './roles/roles.module.js';
 import { UsersModule } from './users/users.module.js';
 
 /** Wires configuration, the request context, the database and the feature modules; global pipe and filter. */
@@ -27,6 +28,7 @@ export class AppModule {
         AuthModule,
         LogsModule,
         UsersModule,
+        RolesModule,
         IdentitiesModule,
       ],
       providers: [

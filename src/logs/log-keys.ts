@@ -10,6 +10,13 @@ export const LOG_KEYS = [
   'ManagementApi.User.Identity.Update',
   'ManagementApi.User.Identity.Delete',
   'ManagementApi.User.Password.Verify',
+  'ManagementApi.User.Role.Create',
+  'ManagementApi.User.Role.Delete',
+  'ManagementApi.Role.Create',
+  'ManagementApi.Role.Update',
+  'ManagementApi.Role.Delete',
+  'ManagementApi.Role.Scope.Create',
+  'ManagementApi.Role.Scope.Delete',
   'ExchangeTokenBy.ClientCredentials',
 ] as const;
 export type LogKey = (typeof LOG_KEYS)[number];
