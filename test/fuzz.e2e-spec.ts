@@ -282,6 +282,7 @@ const EXTRA_QUERY_KEYS = [
   'excludeUserId',
   'includeRoles',
   'type',
+  'includeScopes',
   'logKey',
   'start_time',
   'end_time',
@@ -883,6 +884,9 @@ describe(`fuzzing every operation of /api/swagger.json (seed ${SEED}, ${RUNS} ru
         .sort(),
     ).toEqual(
       [
+        'PATCH /api/resources/{id}',
+        'PATCH /api/resources/{id}/is-default',
+        'PATCH /api/resources/{resourceId}/scopes/{scopeId}',
         'PATCH /api/roles/{id}',
         'PATCH /api/users/{userId}',
         'PATCH /api/users/{userId}/custom-data',
@@ -890,6 +894,8 @@ describe(`fuzzing every operation of /api/swagger.json (seed ${SEED}, ${RUNS} ru
         'PATCH /api/users/{userId}/password',
         'PATCH /api/users/{userId}/profile',
         'POST /api/users',
+        'POST /api/resources',
+        'POST /api/resources/{resourceId}/scopes',
         'POST /api/roles',
         'POST /api/roles/{id}/scopes',
         'POST /api/roles/{id}/users',

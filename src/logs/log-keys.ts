@@ -17,6 +17,12 @@ export const LOG_KEYS = [
   'ManagementApi.Role.Delete',
   'ManagementApi.Role.Scope.Create',
   'ManagementApi.Role.Scope.Delete',
+  'ManagementApi.Resource.Create',
+  'ManagementApi.Resource.Update',
+  'ManagementApi.Resource.Delete',
+  'ManagementApi.Resource.Scope.Create',
+  'ManagementApi.Resource.Scope.Update',
+  'ManagementApi.Resource.Scope.Delete',
   'ExchangeTokenBy.ClientCredentials',
 ] as const;
 export type LogKey = (typeof LOG_KEYS)[number];

@@ -6,10 +6,15 @@ import { ApiPagination } from '../common/http/pagination.decorators.js';
 import { ParsedQuery } from '../common/http/parsed-query.js';
 import { parseSearch, type Search } from '../common/search/search-query.js';
 import { IdParam } from '../common/http/id-param.js';
+import { isYes } from '../common/yes-flag.js';
 import { ROLE_TYPES, type RoleType } from './role.entity.js';
 import { ROLE_SEARCH_FIELDS, type RoleSearchField } from './role-search-fields.js';
 import type { RoleFilter } from './roles.repository.js';
 import { roleNotFound } from './roles.service.js';
+import { resourceNotFound } from './resources.service.js';
+
+/** The `:id` path parameter of `/api/resources/:id…` (`resources.id` is varchar(21)). */
+export const ResourceIdParam = (name: string): ParameterDecorator => IdParam(name, 21, resourceNotFound);
 
 /** The `:id` path parameter of `/api/roles/:id…` (`roles.id` is varchar(21)). */
 export const RoleIdParam = (): ParameterDecorator => IdParam('id', 21, roleNotFound);
@@ -60,15 +65,29 @@ export interface OptionalPageQuery {
   pagination?: Pagination;
 }
 
+/** Logto pages these lists only when `page` or `page_size` is given. */
+function parseOptionalPagination(query: Record<string, unknown>): Pagination | undefined {
+  return query.page !== undefined || query.page_size !== undefined ? parsePagination(query) : undefined;
+}
+
 export function parseOptionalPageQuery(query: Record<string, unknown>): OptionalPageQuery {
-  const paged = query.page !== undefined || query.page_size !== undefined;
-  const pagination = paged ? parsePagination(query) : undefined;
+  const pagination = parseOptionalPagination(query);
   return { pagination, search: parseSearch(query, ROLE_SEARCH_FIELDS) };
+}
+
+export interface ResourceListQuery {
+  pagination?: Pagination;
+  includeScopes: boolean;
+}
+
+export function parseResourceListQuery(query: Record<string, unknown>): ResourceListQuery {
+  return { pagination: parseOptionalPagination(query), includeScopes: isYes(query.includeScopes) };
 }
 
 export const RoleListQueryParam = (): ParameterDecorator => ParsedQuery(parseRoleListQuery);
 export const SearchPageQueryParam = (): ParameterDecorator => ParsedQuery(parseSearchPageQuery);
 export const OptionalPageQueryParam = (): ParameterDecorator => ParsedQuery(parseOptionalPageQuery);
+export const ResourceListQueryParam = (): ParameterDecorator => ParsedQuery(parseResourceListQuery);
 
 const textQuery = (name: string, description: string) => ApiQuery({ name, required: false, description, schema: { type: 'string' } });
 

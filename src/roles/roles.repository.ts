@@ -1,24 +1,18 @@
-import { TransactionHost } from '@nestjs-cls/transactional';
-import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { QueryFailedError } from 'typeorm';
 import { RequestError } from '../common/errors/request-error.js';
 import type { Search } from '../common/search/search-query.js';
-import { buildSearchCondition, type SearchColumns } from '../common/search/search-sql.js';
+import type { SearchColumns } from '../common/search/search-sql.js';
 import type { Resource } from './resource.entity.js';
 import type { Role, RoleType } from './role.entity.js';
 import type { RoleSearchField } from './role-search-fields.js';
 import type { ResourceScope } from './scope.entity.js';
+import { assignments, Conditions, isUniqueViolation, SqlRepository } from './sql.repository.js';
 
 const ROLE_COLUMNS: SearchColumns<RoleSearchField> = { id: 'roles.id', name: 'roles.name', description: 'roles.description' };
-const SCOPE_COLUMNS: SearchColumns<RoleSearchField> = { id: 'scopes.id', name: 'scopes.name', description: 'scopes.description' };
+export const SCOPE_COLUMNS: SearchColumns<RoleSearchField> = { id: 'scopes.id', name: 'scopes.name', description: 'scopes.description' };
 
 const ROLE_SELECT = `roles.id, roles.name, roles.description, roles.type, roles.is_default AS "isDefault"`;
-const SCOPE_SELECT = `scopes.id, scopes.resource_id AS "resourceId", scopes.name, scopes.description, scopes.created_at AS "createdAt"`;
-
-const UNIQUE_VIOLATION = '23505';
-/** PostgreSQL's errors for a search pattern it cannot compile (bad regex, bad escape). */
-const INVALID_PATTERN_ERRORS = new Set(['2201B', '22025', '22019']);
+export const SCOPE_SELECT = `scopes.id, scopes.resource_id AS "resourceId", scopes.name, scopes.description, scopes.created_at AS "createdAt"`;
 
 export interface RoleFilter {
   search: Search<RoleSearchField>;
@@ -41,32 +35,6 @@ export type RoleScopeRow = ResourceScope & { resource: Resource };
 
 export type RoleValues = Partial<Pick<Role, 'name' | 'description' | 'isDefault'>>;
 
-/** A WHERE fragment and its parameters, numbered on from `params`. */
-class Conditions {
-  readonly params: unknown[] = [];
-  private readonly parts: string[] = [];
-
-  bind(value: unknown): string {
-    this.params.push(value);
-    return `$${this.params.length}`;
-  }
-
-  add(sql: string): void {
-    this.parts.push(sql);
-  }
-
-  addSearch<Field extends string>(search: Search<Field>, columns: SearchColumns<Field>): void {
-    const condition = buildSearchCondition(search, columns, this.params.length + 1);
-    if (!condition) return;
-    this.params.push(...condition.params);
-    this.parts.push(condition.sql);
-  }
-
-  get sql(): string {
-    return this.parts.length > 0 ? this.parts.join(' AND ') : 'TRUE';
-  }
-}
-
 function roleFilterConditions({ search, type, excludeUserId }: RoleFilter): Conditions {
   const where = new Conditions();
   if (type) where.add(`roles.type = ${where.bind(type)}`);
@@ -85,34 +53,7 @@ function roleFilterConditions({ search, type, excludeUserId }: RoleFilter): Cond
  * creation sequence (roles, resources) or `created_at` (scopes), then id, so pages never overlap.
  */
 @Injectable()
-export class RolesRepository {
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
-
-  private query<Row>(sql: string, params: unknown[] = []): Promise<Row[]> {
-    return this.txHost.tx.query<Row[]>(sql, params);
-  }
-
-  /**
-   * An UPDATE or DELETE with RETURNING: TypeORM answers those as `[rows, rowCount]` instead of the
-   * rows, so the statement is read through a CTE, which makes it a SELECT.
-   */
-  private change<Row>(sql: string, params: unknown[]): Promise<Row[]> {
-    return this.query<Row>(`WITH changed AS (${sql}) SELECT * FROM changed`, params);
-  }
-
-  /** Client-supplied patterns reach PostgreSQL's regex engine; one it cannot compile is the client's mistake. */
-  private async search<Row>(sql: string, params: unknown[]): Promise<Row[]> {
-    try {
-      return await this.query<Row>(sql, params);
-    } catch (error) {
-      const code = error instanceof QueryFailedError ? (error.driverError as { code?: string }).code : undefined;
-      if (code && INVALID_PATTERN_ERRORS.has(code)) {
-        throw new RequestError('request.invalid_input', { interpolation: { details: 'The search pattern is invalid.' }, data: {} });
-      }
-      throw error;
-    }
-  }
-
+export class RolesRepository extends SqlRepository {
   /** Inserts unless the id or the name is taken (also by a create committing concurrently); null then. */
   async insertRole(role: Role): Promise<Role | null> {
     const rows = await this.query<Role>(
@@ -138,20 +79,16 @@ export class RolesRepository {
 
   /** Sets only the given columns; a name held by another role is 422 `role.name_in_use`. */
   async updateRole(id: string, values: RoleValues): Promise<Role | null> {
-    const columns = { name: 'name', description: 'description', isDefault: 'is_default' } as const;
-    const entries = (Object.keys(columns) as (keyof RoleValues)[]).filter((key) => values[key] !== undefined);
-    const assignments = entries.map((key, index) => `${columns[key]} = $${index + 2}`);
-    // `{}` answers the unchanged role, so an empty SET becomes a plain read.
-    const params = [id, ...entries.map((key) => values[key])];
+    const set = assignments(values, { name: 'name', description: 'description', isDefault: 'is_default' }, 2);
+    const params = [id, ...set.params];
     try {
       const rows =
-        assignments.length > 0
-          ? await this.change<Role>(`UPDATE roles SET ${assignments.join(', ')} WHERE id = $1 RETURNING ${ROLE_SELECT}`, params)
+        set.sql.length > 0
+          ? await this.change<Role>(`UPDATE roles SET ${set.sql.join(', ')} WHERE id = $1 RETURNING ${ROLE_SELECT}`, params)
           : await this.query<Role>(`SELECT ${ROLE_SELECT} FROM roles WHERE id = $1`, params);
       return rows[0] ?? null;
     } catch (error) {
-      const code = error instanceof QueryFailedError ? (error.driverError as { code?: string }).code : undefined;
-      if (code === UNIQUE_VIOLATION) throw new RequestError('role.name_in_use', { interpolation: { name: values.name ?? '' } });
+      if (isUniqueViolation(error)) throw new RequestError('role.name_in_use', { interpolation: { name: values.name ?? '' } });
       throw error;
     }
   }

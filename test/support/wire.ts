@@ -138,6 +138,9 @@ export const ERROR_MESSAGES = {
   'user.invalid_role_type': 'Invalid role type, can not assign machine-to-machine role to user.',
   'role.management_api_scopes_not_assignable_to_user_role': 'Cannot assign Management API scopes to a user role.',
   'entity.db_constraint_violated': 'Database constraint violated.',
+  'scope.name_with_space': 'The name of the scope cannot contain any spaces.',
+  'resource.cannot_modify_management_api': 'Cannot modify Logto Management API.',
+  'resource.cannot_delete_management_api': 'Cannot delete Logto Management API.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;

@@ -1,9 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ArrayMinSize, IsArray, IsBoolean, IsIn, IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { ArrayMinSize, IsArray, IsBoolean, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsOmittable } from './omittable.js';
 import { ROLE_TYPES, type RoleType } from '../role.entity.js';
-
-/** Absent is fine; `null` is not (unlike `@IsOptional`). */
-const IsOmittable = (): PropertyDecorator => ValidateIf((_, value) => value !== undefined);
 
 /** Roster serves one tenant; Logto's OSS build calls it `default`. */
 export const TENANT_ID = 'default';
