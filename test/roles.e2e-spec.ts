@@ -352,6 +352,8 @@ describe('roles (/api/roles, /api/roles/:id/users, /api/users/:userId/roles, /ap
         total: '2',
       });
       expect((await raw<User[]>('GET', `/api/roles/${role.id}/users?search=nobody_${tag}`)).body).toEqual([]);
+      const withRoles = await raw<(User & { roles: Role[] })[]>('GET', `/api/roles/${role.id}/users?search=%25${tag}%25&includeRoles=yes`);
+      expect(withRoles.body.map(({ roles }) => roles)).toEqual([[role], [role]]);
       expect((await auditRows('ManagementApi.User.Role.Create', first.id)).map((row) => row.payload.params)).toEqual([{ roleId: role.id }]);
     });
 

@@ -93,9 +93,9 @@ export class UserRolesController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<UserResponseDto[]> {
-    const page = await this.userRoles.listUsersOfRole(roleId, query);
+    const { page, roles } = await this.userRoles.listUsersOfRole(roleId, query);
     setUserPageHeaders(reply, request, this.config.endpoint, query.paging, page);
-    return page.users.map((user) => toUserResponse(user, { includePasswordHash: query.includePasswordHash }));
+    return page.users.map((user) => toUserResponse(user, { includePasswordHash: query.includePasswordHash, roles: roles?.get(user.id) }));
   }
 
   @Post('roles/:id/users')

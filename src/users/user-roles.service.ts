@@ -47,9 +47,11 @@ export class UserRolesService {
     return this.roles.removeRoleFromUser(userId, roleId);
   }
 
-  async listUsersOfRole(roleId: string, query: UserListQuery): Promise<UserPage> {
+  /** The role's holders, as the users list reads them (with each holder's roles when `includeRoles`). */
+  async listUsersOfRole(roleId: string, query: UserListQuery): Promise<{ page: UserPage; roles?: Map<string, Role[]> }> {
     await this.roles.getById(roleId);
-    return this.users.list({ ...query, roleId });
+    const page = await this.users.list({ ...query, roleId });
+    return { page, roles: query.includeRoles ? await this.users.rolesOfUsers(page.users) : undefined };
   }
 
   /** Logto's order: the role, users who hold it already, unknown users, then the role's type. */
