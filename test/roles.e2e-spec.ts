@@ -637,6 +637,22 @@ describe('roles (/api/roles, /api/roles/:id/users, /api/users/:userId/roles, /ap
     });
   });
 
+  describe('bad input on the lists', () => {
+    it('400 guard.invalid_pagination for a bad page and request.invalid_input for a field the list cannot search', async () => {
+      const role = await createRole();
+      const user = await createUser(server);
+      const lists = [`/api/roles/${role.id}/users`, `/api/roles/${role.id}/scopes`, `/api/users/${user.id}/roles`];
+      for (const path of lists) {
+        expectError(await raw('GET', `${path}?page=0`), 400, 'guard.invalid_pagination');
+        expectError(await raw('GET', `${path}?page_size=101`), 400, 'guard.invalid_pagination');
+        expectErrorCode(await raw('GET', `${path}?search.isDefault=true`), 400, 'request.invalid_input');
+      }
+      // Path ids longer than their column cannot exist: the same 404 as an unknown one, without a query.
+      expectError(await raw('GET', `/api/roles/${'r'.repeat(22)}`), 404, 'entity.not_exists_with_id', roleNotFound('r'.repeat(22)));
+      expectError(await raw('DELETE', `/api/users/${user.id}/roles/${'r'.repeat(22)}`), 404, 'entity.not_found');
+    });
+  });
+
   describe('authorization', () => {
     const ROUTES: [method: string, path: (ids: { role: string; user: string }) => string, scope: 'roles:read' | 'roles:write'][] = [
       ['GET', () => '/api/roles', 'roles:read'],
