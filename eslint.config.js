@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
  * Another folder's entity may be named as a type (it is the shape that folder's service hands out)
  * but not imported as a value, which would let the importer query a table it does not own.
  */
-const FEATURE_FOLDERS = ['config', 'database', 'health', 'rate-limit', 'logs', 'users', 'identities', 'auth', 'housekeeping'];
+const FEATURE_FOLDERS = ['config', 'database', 'health', 'rate-limit', 'logs', 'roles', 'users', 'identities', 'auth', 'housekeeping'];
 const ALLOWED_IMPORTS = {
   common: [],
   config: [],
@@ -16,7 +16,8 @@ const ALLOWED_IMPORTS = {
   health: [],
   'rate-limit': ['config'],
   logs: ['config', 'database'],
-  users: ['config', 'database', 'logs', 'rate-limit'],
+  roles: ['config', 'database', 'logs'],
+  users: ['config', 'database', 'logs', 'rate-limit', 'roles'],
   identities: ['users', 'logs'],
   auth: ['config', 'database', 'logs', 'rate-limit'],
   housekeeping: ['config', 'logs', 'rate-limit'],

@@ -6,7 +6,7 @@
  */
 
 /** Bumped whenever the generated data changes, so an old seeded cluster is re-seeded. */
-export const SEED_SCHEME = 1;
+export const SEED_SCHEME = 2;
 
 export const FIRST_NAMES = [
   'James',
@@ -261,4 +261,14 @@ export function logCreatedAtSql(row: string, total: number): string {
   const steps = Math.max(1, Math.ceil(total / 3));
   const stepMs = Math.max(1, Math.floor((Date.parse(HISTORY_END) - Date.parse(HISTORY_START)) / steps));
   return `(timestamptz ${literal(HISTORY_START)} + (${row} / 3) * ${stepMs} * interval '1 millisecond')`;
+}
+
+/** Roles the seeder creates; each user holds 0 to 6 of them (3 on average), spread evenly. */
+export const BENCH_ROLES = 100;
+/** Most roles any one user holds. */
+export const MAX_ROLES_PER_USER = 6;
+
+/** The id of bench role `index` (0-based): `bench-role-007`. */
+export function benchRoleIdSql(index: string): string {
+  return `'bench-role-' || lpad((${index})::text, 3, '0')`;
 }

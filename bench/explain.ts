@@ -61,6 +61,14 @@ export function scenarioStatements(selectList: string, hasCounter: boolean, samp
       userPageStatement(selectList, { kind: 'email-exact', email }, limit, 0),
       userCountStatement({ kind: 'email-exact', email }, hasCounter),
     ],
+    'list-role-holders': [
+      userPageStatement(selectList, { kind: 'holder', roleId: samples.roleId }, limit, 0),
+      userCountStatement({ kind: 'holder', roleId: samples.roleId }, hasCounter),
+    ],
+    'list-exclude-role': [
+      userPageStatement(selectList, { kind: 'non-holder', roleId: samples.roleId }, limit, 0),
+      userCountStatement({ kind: 'non-holder', roleId: samples.roleId }, hasCounter),
+    ],
     'logs-by-user': [
       logPageStatement({ kind: 'user', userId: samples.logUserIds[0] }, pageSize, 0),
       logCountStatement({ kind: 'user', userId: samples.logUserIds[0] }),

@@ -42,7 +42,16 @@ export async function loadUserSelectList(client: pg.Pool | pg.Client): Promise<s
   );
 }
 
-export type UserFilter = { kind: 'all' } | { kind: 'like'; pattern: string } | { kind: 'email-exact'; email: string };
+export type UserFilter =
+  | { kind: 'all' }
+  | { kind: 'like'; pattern: string }
+  | { kind: 'email-exact'; email: string }
+  | { kind: 'holder'; roleId: string }
+  | { kind: 'non-holder'; roleId: string };
+
+/** roles/role-holders-sql.ts holdsRoleSql. */
+const HOLDS_ROLE = 'EXISTS (SELECT 1 FROM users_roles WHERE users_roles.user_id = users.id AND users_roles.role_id = $1)';
+const HOLDERS = 'FROM users_roles WHERE role_id = $1';
 
 /** The WHERE fragment buildSearchCondition produces for the filter (parameters from $1). */
 function userCondition(filter: UserFilter): { sql: string; values: unknown[] } | undefined {
@@ -53,6 +62,10 @@ function userCondition(filter: UserFilter): { sql: string; values: unknown[] } |
       return { sql: `((${SEARCH_COLUMNS.map((column) => `${column} ILIKE $1`).join(' OR ')}))`, values: [filter.pattern] };
     case 'email-exact':
       return { sql: '(lower(primary_email) = lower($1))', values: [filter.email] };
+    case 'holder':
+      return { sql: HOLDS_ROLE, values: [filter.roleId] };
+    case 'non-holder':
+      return { sql: `NOT ${HOLDS_ROLE}`, values: [filter.roleId] };
   }
 }
 
@@ -100,8 +113,16 @@ export function userPageStatement(selectList: string, filter: UserFilter, limit:
   };
 }
 
-/** users.repository.ts countAll (the trigger-kept counter) or countMatchingUpTo (a capped count). */
+/**
+ * users.service.ts count: the trigger-kept counter; a role's holders from the `(role_id, user_id)`
+ * index, everyone else as the counter minus them; otherwise countMatchingUpTo (a capped count).
+ */
 export function userCountStatement(filter: UserFilter, hasCounter: boolean): Statement {
+  if (filter.kind === 'holder') return { name: 'users_count_holder', text: `SELECT count(*) AS total ${HOLDERS}`, values: [filter.roleId] };
+  if (filter.kind === 'non-holder') {
+    const all = hasCounter ? `SELECT sum(count) FROM row_counts WHERE table_name = 'users'` : 'SELECT count(*) FROM users';
+    return { name: 'users_count_non_holder', text: `SELECT (${all}) - (SELECT count(*) ${HOLDERS}) AS total`, values: [filter.roleId] };
+  }
   const condition = userCondition(filter);
   if (!condition) {
     return hasCounter

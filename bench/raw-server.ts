@@ -130,8 +130,12 @@ async function listUsers(query: URLSearchParams, response: ServerResponse): Prom
   const offset = cursor === null ? pageOffset : 0;
   const search = query.get('search');
   const email = query.get('search.primaryEmail');
+  const roleId = query.get('roleId');
+  const excludeRoleId = query.get('excludeRoleId');
   let filter: UserFilter = { kind: 'all' };
   if (search !== null) filter = { kind: 'like', pattern: search };
+  else if (roleId !== null) filter = { kind: 'holder', roleId };
+  else if (excludeRoleId !== null) filter = { kind: 'non-holder', roleId: excludeRoleId };
   else if (email !== null && query.get('mode.primaryEmail') === 'exact') filter = { kind: 'email-exact', email };
   else if (email !== null) throw new HttpError(400, 'request.invalid_input');
   const prepared = filter.kind !== 'like';

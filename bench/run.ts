@@ -32,12 +32,12 @@ const USAGE = `npm run bench -- [options]
   --point-connections N  connections of the second point-read scenario (default 50)
   --scenarios a,b        only these scenarios (get-user, get-user-50, list-first-page, list-deep-page,
                          list-deep-cursor, search-like, search-email-exact, logs-by-user, logs-by-key,
-                         create-user, mixed)
+                         list-role-holders, list-exclude-role, create-user, mixed)
   --log-key KEY          key of the logs-by-key scenario (default ${DEFAULT_LOG_KEY})
   --data-dir DIR         keep the embedded cluster here and reuse its seeded data next time
                          (default: a temporary folder, deleted afterwards)
   --ephemeral            embedded PostgreSQL without fsync (faster seeding, less realistic writes)
-  --reseed               empty users/logs first even if they hold data the bench did not seed
+  --reseed               empty users/roles/logs first even if they hold data the bench did not seed
   --no-results-md        do not touch bench/RESULTS.md
   DATABASE_URL           use this PostgreSQL instead of an embedded one`;
 
@@ -129,6 +129,8 @@ async function smokeTest(roster: Service, raw: Service, token: string, samples: 
     `/api/users?search.primaryEmail=${encodeURIComponent(samples.emails[0])}&mode.primaryEmail=exact`,
     `/api/logs?userId=${samples.logUserIds[0]}`,
     `/api/logs?logKey=${encodeURIComponent(samples.logKey)}`,
+    `/api/users?roleId=${samples.roleId}`,
+    `/api/users?excludeRoleId=${samples.roleId}`,
   ];
   const ask = async (service: Service, path: string): Promise<{ total: string | null; items: number }> => {
     const response = await fetch(`${service.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });

@@ -20,6 +20,9 @@ export interface Samples {
   termMatches: number;
   /** Users with log rows: half of them busy accounts (hundreds of rows), half ordinary ones (at least one). */
   logUserIds: [string, ...string[]];
+  /** A seeded role, for the `roleId` and `excludeRoleId` list scenarios, and how many users hold it. */
+  roleId: string;
+  roleHolders: number;
   logKey: string;
   logKeyRows: number;
   /** `cursor` of page 2000 (20 per page): the position of the last user of page 1999. */
@@ -108,5 +111,23 @@ export async function collectSamples(client: pg.Client, users: number, logKey = 
   const deep = required(position[0], `user at page ${DEEP_PAGE}`);
   const deepCursor = encodeCursor({ createdAtMs: Number(deep.ms), id: deep.id });
   const logKeyRows = Number(required(keyRows[0], 'row of the log key count').total);
-  return { userIds, userNames, emails, term, termMatches: matches, logUserIds, logKey, logKeyRows, deepCursor };
+  // The first seeded role: about 3% of the users hold it (see seed.ts userRolesInsertSql).
+  const { rows: roleRows } = await client.query<{ id: string; holders: string }>(
+    `SELECT roles.id, (SELECT count(*) FROM users_roles WHERE role_id = roles.id) AS holders
+       FROM roles WHERE id LIKE 'bench-role-%' ORDER BY id LIMIT 1`,
+  );
+  const role = required(roleRows[0], 'seeded bench role (re-seed with this seeder)');
+  return {
+    userIds,
+    userNames,
+    emails,
+    term,
+    termMatches: matches,
+    logUserIds,
+    logKey,
+    logKeyRows,
+    deepCursor,
+    roleId: role.id,
+    roleHolders: Number(role.holders),
+  };
 }

@@ -151,6 +151,20 @@ export function buildScenarios(samples: Samples, { connections, pointConnections
       requests: () => [get(() => `/api/logs?logKey=${encodeURIComponent(samples.logKey)}`)],
     },
     {
+      name: 'list-role-holders',
+      title: `GET /api/users?roleId=<role> (${samples.roleHolders.toLocaleString('en-US')} holders)`,
+      connections,
+      target: { kind: 'p99', maxMs: 50 },
+      requests: () => [get(() => `/api/users?roleId=${samples.roleId}`)],
+    },
+    {
+      name: 'list-exclude-role',
+      title: 'GET /api/users?excludeRoleId=<role>',
+      connections,
+      target: { kind: 'p99', maxMs: 50 },
+      requests: () => [get(() => `/api/users?excludeRoleId=${samples.roleId}`)],
+    },
+    {
       name: 'create-user',
       title: 'POST /api/users (with password: Argon2i)',
       connections,

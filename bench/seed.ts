@@ -17,6 +17,9 @@ import { migrate, startEmbedded } from './lib/database.js';
 import { required } from './lib/required.js';
 import {
   APPLICATION_IDS,
+  BENCH_ROLES,
+  benchRoleIdSql,
+  MAX_ROLES_PER_USER,
   EMAIL_DOMAINS,
   FIRST_NAMES,
   hash,
@@ -57,6 +60,7 @@ export interface SeedReport {
   skipped: boolean;
   users?: PhaseReport;
   identities?: number;
+  userRoles?: number;
   logs?: PhaseReport;
   indexesMs?: number;
   vacuumMs?: number;
@@ -64,8 +68,10 @@ export interface SeedReport {
   counters: string[];
 }
 
-/** The tables the seeder fills (and empties first). */
-const SEEDED_TABLES = ['users', 'user_identities', 'logs'];
+/** The tables the seeder fills (and empties first). `users_roles` references users, so it is emptied with them. */
+const SEEDED_TABLES = ['users', 'user_identities', 'users_roles', 'logs'];
+/** The roles the seeder adds beside the seeded Management API role (which it leaves alone). */
+const BENCH_ROLE_PATTERN = 'bench-role-%';
 /** Seeded rows are older than this; anything newer was written by a benchmark run. */
 export const SEEDED_BEFORE = new Date(Date.parse(HISTORY_END) + 366 * 24 * 3600 * 1000);
 
@@ -195,6 +201,28 @@ function identitiesInsertSql(total: number): string {
       ${userCreatedAtSql(n, total)}, ${userCreatedAtSql(n, total)}
     FROM generate_series($1::bigint, $2::bigint) AS n, (VALUES (0), (1)) AS extra(second)
     WHERE ${hash(n, 31, 100)} < 20 AND (second = 0 OR ${hash(n, 33, 100)} < 10)`;
+}
+
+/** `BENCH_ROLES` user roles with fixed ids (`bench-role-000` …), inserted once per seed. */
+function rolesInsertSql(): string {
+  return `
+    INSERT INTO roles (id, name, description)
+    SELECT ${benchRoleIdSql('r')}, 'Bench role ' || lpad(r::text, 3, '0'), 'A role of the benchmark data set.'
+    FROM generate_series(0, ${BENCH_ROLES - 1}) AS r`;
+}
+
+/**
+ * Each user holds 0 to 6 roles (`MAX_ROLES_PER_USER`) (uniformly, so 3 on average), distinct ones: a
+ * start drawn per user, then steps of 37 (coprime with 100) around the catalogue. Each role ends up
+ * with about 3% of the users. Assigned when the user was created.
+ */
+function userRolesInsertSql(total: number): string {
+  const n = 'n';
+  return `
+    INSERT INTO users_roles (user_id, role_id, created_at)
+    SELECT ${userIdSql(n)}, ${benchRoleIdSql(`(${hash(n, 40, BENCH_ROLES)} + j * 37) % ${BENCH_ROLES}`)}, ${userCreatedAtSql(n, total)}
+    FROM generate_series($1::bigint, $2::bigint) AS n, generate_series(0, ${MAX_ROLES_PER_USER - 1}) AS j
+    WHERE j < ${hash(n, 41, MAX_ROLES_PER_USER + 1)}`;
 }
 
 /**
@@ -415,17 +443,23 @@ export async function seed(url: string, options: SeedOptions): Promise<SeedRepor
     await client.query(`SET LOCAL maintenance_work_mem = '1GB'`);
     await client.query(`SET LOCAL work_mem = '64MB'`);
     await client.query(`TRUNCATE ${SEEDED_TABLES.join(', ')}`);
+    await client.query(`DELETE FROM roles WHERE id LIKE $1`, [BENCH_ROLE_PATTERN]);
+    await client.query(rolesInsertSql());
     const structures = await secondaryStructures(client, SEEDED_TABLES);
     await dropStructures(client, structures);
     for (const table of SEEDED_TABLES) await client.query(`ALTER TABLE ${table} DISABLE TRIGGER USER`);
 
     const usersSql = usersInsertSql(users);
     const identitiesSql = identitiesInsertSql(users);
+    const userRolesSql = userRolesInsertSql(users);
     let identities = 0;
+    let userRoles = 0;
     const usersReport = await insertInBatches(client, 'users', users, usersPerBatch, async (from, to) => {
       const inserted = await client.query(usersSql, [from, to, passwordDigest]);
       const linked = await client.query(identitiesSql, [from, to]);
       identities += linked.rowCount ?? 0;
+      const assigned = await client.query(userRolesSql, [from, to]);
+      userRoles += assigned.rowCount ?? 0;
       return inserted.rowCount ?? 0;
     });
     const logsSql = logsInsertSql(logs, users);
@@ -444,7 +478,7 @@ export async function seed(url: string, options: SeedOptions): Promise<SeedRepor
 
     const vacuumStarted = Date.now();
     log('VACUUM (ANALYZE) and CHECKPOINT');
-    for (const table of SEEDED_TABLES) await client.query(`VACUUM (ANALYZE) ${table}`);
+    for (const table of [...SEEDED_TABLES, 'roles']) await client.query(`VACUUM (ANALYZE) ${table}`);
     await client.query('CHECKPOINT').catch(() => undefined);
     const vacuumMs = Date.now() - vacuumStarted;
 
@@ -452,6 +486,7 @@ export async function seed(url: string, options: SeedOptions): Promise<SeedRepor
       skipped: false,
       users: usersReport,
       identities,
+      userRoles,
       logs: logsReport,
       indexesMs,
       vacuumMs,
@@ -459,7 +494,7 @@ export async function seed(url: string, options: SeedOptions): Promise<SeedRepor
       counters,
     };
     log(
-      `seeded ${formatCount(users)} users (${formatCount(usersReport.rowsPerSecond)}/s, with ${formatCount(identities)} identities), ` +
+      `seeded ${formatCount(users)} users (${formatCount(usersReport.rowsPerSecond)}/s, with ${formatCount(identities)} identities and ${formatCount(userRoles)} role links), ` +
         `${formatCount(logs)} logs (${formatCount(logsReport.rowsPerSecond)}/s); indexes ${formatDuration(indexesMs)}, ` +
         `vacuum ${formatDuration(vacuumMs)}; total ${formatDuration(report.totalMs)}` +
         (counters.length > 0 ? `; counters: ${counters.join(', ')}` : ''),

@@ -11,6 +11,7 @@ import { HealthModule } from './health/health.module.js';
 import { HousekeepingModule } from './housekeeping/housekeeping.module.js';
 import { IdentitiesModule } from './identities/identities.module.js';
 import { LogsModule } from './logs/logs.module.js';
+import { RolesModule } from './roles/roles.module.js';
 import { UsersModule } from './users/users.module.js';
 
 /** Wires configuration, the request context, the database and the feature modules; global pipe and filter. */
@@ -28,6 +29,7 @@ export class AppModule {
         AuthModule,
         LogsModule,
         UsersModule,
+        RolesModule,
         IdentitiesModule,
         HousekeepingModule,
       ],

@@ -629,7 +629,7 @@ describe('authentication (applications, /oidc/token, the bearer guard)', () => {
     });
 
     it('documents every protected route (the walk below is not vacuous)', () => {
-      expect(operations.filter(({ path }) => !isPublic(path)).length).toBe(18);
+      expect(operations.filter(({ path }) => !isPublic(path)).length).toBe(43);
     });
 
     it('answers 401 auth.authorization_header_missing without a token on every non-public operation', async () => {

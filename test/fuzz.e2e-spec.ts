@@ -277,6 +277,12 @@ const EXTRA_QUERY_KEYS = [
   'isCaseSensitive',
   'cursor',
   'userId',
+  'roleId',
+  'excludeRoleId',
+  'excludeUserId',
+  'includeRoles',
+  'type',
+  'includeScopes',
   'logKey',
   'start_time',
   'end_time',
@@ -870,7 +876,7 @@ describe(`fuzzing every operation of /api/swagger.json (seed ${SEED}, ${RUNS} ru
 
   it('walks every documented operation, including all of users, identities, logs and the token endpoint', () => {
     expect(operations.map(({ label }) => label)).toEqual(expect.arrayContaining(ROUTES));
-    expect(operations.filter(({ pathParams }) => pathParams.includes('userId'))).toHaveLength(14);
+    expect(operations.filter(({ pathParams }) => pathParams.includes('userId'))).toHaveLength(19);
     expect(
       operations
         .filter(({ body }) => body !== undefined)
@@ -878,15 +884,26 @@ describe(`fuzzing every operation of /api/swagger.json (seed ${SEED}, ${RUNS} ru
         .sort(),
     ).toEqual(
       [
+        'PATCH /api/resources/{id}',
+        'PATCH /api/resources/{id}/is-default',
+        'PATCH /api/resources/{resourceId}/scopes/{scopeId}',
+        'PATCH /api/roles/{id}',
         'PATCH /api/users/{userId}',
         'PATCH /api/users/{userId}/custom-data',
         'PATCH /api/users/{userId}/is-suspended',
         'PATCH /api/users/{userId}/password',
         'PATCH /api/users/{userId}/profile',
         'POST /api/users',
+        'POST /api/resources',
+        'POST /api/resources/{resourceId}/scopes',
+        'POST /api/roles',
+        'POST /api/roles/{id}/scopes',
+        'POST /api/roles/{id}/users',
         'POST /api/users/{userId}/password/verify',
+        'POST /api/users/{userId}/roles',
         'POST /oidc/token',
         'PUT /api/users/{userId}/identities/{target}',
+        'PUT /api/users/{userId}/roles',
       ].sort(),
     );
   });
@@ -931,7 +948,10 @@ describe(`fuzzing every operation of /api/swagger.json (seed ${SEED}, ${RUNS} ru
       body,
     });
     for (const [template, item] of Object.entries(document.paths)) {
-      const path = template.replace('{userId}', at(realUserIds, 0)).replace('{target}', 'github').replace('{id}', 'x');
+      const path = template
+        .replace('{userId}', at(realUserIds, 0))
+        .replace('{target}', 'github')
+        .replace(/\{\w+\}/g, 'x');
       const undeclaredStandard = HTTP_METHODS.filter((method) => !(method in item)).map((method) => method.toUpperCase());
       for (const [index, method] of [...FOREIGN_METHODS, ...undeclaredStandard].entries()) {
         requests.push({ method, path, ...withBody(at(STRAY_BODIES, index % STRAY_BODIES.length)), auth: index % 2 === 0 });

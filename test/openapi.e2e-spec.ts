@@ -253,7 +253,7 @@ describe('OpenAPI document and Swagger UI', () => {
       const jsonBodyRoutes = ROUTES.filter(
         (route) => route !== 'POST /oidc/token' && operation(route).requestBody?.content?.['application/json'],
       );
-      expect(jsonBodyRoutes).toHaveLength(8);
+      expect(jsonBodyRoutes).toHaveLength(19);
       for (const route of jsonBodyRoutes) {
         const schema = operation(route).responses['400']?.content?.['application/json']?.schema;
         expect({ route, alternatives: schema?.anyOf?.map((alternative) => resolve(alternative).required) }).toEqual({

@@ -571,7 +571,7 @@ describe('GET /api/users: listing, pagination and search', () => {
       );
     });
 
-    it('rejects excludeRoleId together with excludeOrganizationId, and excludes nobody with either alone', async () => {
+    it('rejects excludeRoleId together with excludeOrganizationId; an unknown role or any organization alone excludes nobody', async () => {
       await expectSearchError(
         [
           ['excludeRoleId', 'role-1'],

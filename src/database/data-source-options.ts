@@ -7,6 +7,7 @@ import { CreateUserIdentities1764295500000 } from './migrations/1764295500000-cr
 import { CreateRateLimits1764295600000 } from './migrations/1764295600000-create-rate-limits.js';
 import { UsersSearchAndCounts1764295700000 } from './migrations/1764295700000-users-search-and-counts.js';
 import { UsersMillisecondTimestamps1764295800000 } from './migrations/1764295800000-users-millisecond-timestamps.js';
+import { CreateRoles1764295900000 } from './migrations/1764295900000-create-roles.js';
 import { RateLimitsExpiry1764296100000 } from './migrations/1764296100000-rate-limits-expiry.js';
 
 export const MIGRATIONS = [
@@ -17,6 +18,7 @@ export const MIGRATIONS = [
   CreateRateLimits1764295600000,
   UsersSearchAndCounts1764295700000,
   UsersMillisecondTimestamps1764295800000,
+  CreateRoles1764295900000,
   RateLimitsExpiry1764296100000,
 ];
 

@@ -18,6 +18,8 @@ describe('parseUserListQuery', () => {
       search: { groups: [], joint: 'or', isCaseSensitive: false },
       paging: { kind: 'numbered', page: 1, pageSize: 20, offset: 0 },
       exclusion: undefined,
+      roleId: undefined,
+      includeRoles: false,
       includePasswordHash: false,
     });
   });
@@ -52,7 +54,12 @@ describe('parseUserListQuery', () => {
     expect(errorOf({ 'search.password': 'x' }).message).toContain('Search field `password` is not valid');
   });
 
-  it('takes one exclusion flag, which excludes nobody, and refuses both', () => {
+  it('reads roleId and includeRoles (Roster only)', () => {
+    expect(parseUserListQuery({ roleId: ['r1', 'r2'], includeRoles: 'yes' })).toMatchObject({ roleId: 'r1', includeRoles: true });
+    expect(parseUserListQuery({ includeRoles: 'no' }).includeRoles).toBe(false);
+  });
+
+  it('takes one exclusion flag and refuses both', () => {
     expect(parseUserListQuery({ excludeRoleId: 'r1' }).exclusion).toEqual({ roleId: 'r1' });
     expect(parseUserListQuery({ excludeOrganizationId: ['o1', 'o2'] }).exclusion).toEqual({ organizationId: 'o1' });
     expect(errorOf({ excludeRoleId: 'r1', excludeOrganizationId: 'o1' })).toEqual({

@@ -16,6 +16,13 @@ export const INCLUDE_PASSWORD_HASH_QUERY = {
   schema: { type: 'string' },
 } as const;
 
+export const INCLUDE_ROLES_QUERY = {
+  name: 'includeRoles',
+  required: false,
+  description: "Roster only. Yes-flag: add `roles`, the user's roles in catalogue order.",
+  schema: { type: 'string' },
+} as const;
+
 /** A repeated key arrives as an array; its first value counts, as for Logto's yes-flags. */
 function firstValue(raw: unknown): string {
   const first: unknown = Array.isArray(raw) ? raw[0] : raw;
@@ -47,7 +54,15 @@ function parseExclusion({ excludeRoleId, excludeOrganizationId }: Record<string,
 export function parseUserListQuery(query: Record<string, unknown>): UserListQuery {
   const paging = parsePaging(query, parsePagination(query));
   const exclusion = parseExclusion(query);
-  return { search: parseSearch(query, USER_SEARCH_FIELDS), paging, exclusion, includePasswordHash: isYes(query.includePasswordHash) };
+  const roleId = query.roleId === undefined ? undefined : firstValue(query.roleId);
+  return {
+    search: parseSearch(query, USER_SEARCH_FIELDS),
+    paging,
+    exclusion,
+    roleId,
+    includeRoles: isYes(query.includeRoles),
+    includePasswordHash: isYes(query.includePasswordHash),
+  };
 }
 
 /** The `GET /api/users` query, parsed into a `UserListQuery`. */
@@ -70,9 +85,16 @@ export function ApiUserListQuery(): MethodDecorator {
     ApiQuery({
       name: 'excludeRoleId',
       required: false,
-      description: 'Accepted for compatibility; users hold no roles here, so it excludes nobody.',
+      description: 'Leave out the holders of this role (an unknown role excludes nobody).',
       schema: { type: 'string' },
     }),
+    ApiQuery({
+      name: 'roleId',
+      required: false,
+      description: 'Roster only: just the holders of this role (an unknown role has none). Combines with the other filters.',
+      schema: { type: 'string' },
+    }),
+    ApiQuery(INCLUDE_ROLES_QUERY),
     ApiQuery({
       name: 'excludeOrganizationId',
       required: false,

@@ -15,9 +15,8 @@ export interface ListPosition {
 export type UserListPaging = ({ kind: 'numbered' } & Pagination) | { kind: 'keyset'; pageSize: number; after?: ListPosition };
 
 /**
- * Accepted for compatibility with Logto, where it filters out members of a role or organization.
- * Users hold no roles or memberships here, so it excludes nobody; Logto's rule that only one may
- * be given still holds.
+ * Logto's exclusion flags, of which only one may be given: `roleId` leaves out the role's holders;
+ * `organizationId` is accepted for compatibility and excludes nobody (there are no organizations).
  */
 export type UserListExclusion = { roleId: string } | { organizationId: string };
 
@@ -26,5 +25,9 @@ export interface UserListQuery {
   search: Search<UserSearchField>;
   paging: UserListPaging;
   exclusion?: UserListExclusion;
+  /** Only the holders of this role (Roster only). */
+  roleId?: string;
+  /** Add each user's `roles` (Roster only). */
+  includeRoles: boolean;
   includePasswordHash: boolean;
 }

@@ -2,10 +2,14 @@ import type { IdentityDto } from './dto/identity.dto.js';
 import type { UserResponseDto } from './dto/user-response.dto.js';
 import type { UserIdentity } from './user-identity.entity.js';
 import type { User } from './user.entity.js';
+import type { Role } from '../roles/role.entity.js';
+import { toRoleResponse } from '../roles/role.mapper.js';
 
 export interface UserResponseOptions {
   includePasswordHash?: boolean;
   includeSsoIdentities?: boolean;
+  /** The user's roles, when the read asked for them. */
+  roles?: readonly Role[];
 }
 
 /**
@@ -32,6 +36,7 @@ export function toUserResponse(user: User, options: UserResponseOptions = {}): U
     hasPassword: user.passwordEncrypted !== null,
     ...(options.includeSsoIdentities ? { ssoIdentities: [] } : {}),
     ...(options.includePasswordHash ? { passwordDigest: user.passwordEncrypted, passwordAlgorithm: user.passwordEncryptionMethod } : {}),
+    ...(options.roles ? { roles: options.roles.map(toRoleResponse) } : {}),
   };
 }
 

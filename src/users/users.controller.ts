@@ -12,7 +12,6 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequireScope } from '../common/auth/auth.decorators.js';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator.js';
-import { setCursorPageHeaders, setPageHeaders } from '../common/http/pagination.js';
 import { ApiPagedResponse } from '../common/http/pagination.decorators.js';
 import { isYes } from '../common/yes-flag.js';
 import { type AppConfig, APP_CONFIG } from '../config/app-config.js';
@@ -30,9 +29,9 @@ import {
 import { UserResponseDto } from './dto/user-response.dto.js';
 import { UserIdParam } from './user-id.param.js';
 import type { UserListQuery } from './user-list-query.js';
-import { ApiUserListQuery, INCLUDE_PASSWORD_HASH_QUERY, UserListQueryParam } from './user-list-query.param.js';
+import { ApiUserListQuery, INCLUDE_PASSWORD_HASH_QUERY, INCLUDE_ROLES_QUERY, UserListQueryParam } from './user-list-query.param.js';
 import { toUserResponse } from './user.mapper.js';
-import { encodeCursor } from './list-cursor.js';
+import { setUserPageHeaders } from './user-page.js';
 import { SEARCH_COUNT_CAP, UsersService } from './users.service.js';
 
 @ApiTags('Users')
@@ -65,16 +64,10 @@ export class UsersController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<UserResponseDto[]> {
-    const { users, total, capped, hasMore } = await this.usersService.list(query);
-    const { paging } = query;
-    if (paging.kind === 'keyset') {
-      const last = users.at(-1);
-      const nextCursor = hasMore && last ? encodeCursor({ createdAtMs: last.createdAt.getTime(), id: last.id }) : undefined;
-      setCursorPageHeaders(reply, request, this.config.endpoint, { total, capped, nextCursor });
-    } else {
-      setPageHeaders(reply, request, this.config.endpoint, paging, total, { capped, hasNext: hasMore });
-    }
-    return users.map((user) => toUserResponse(user, { includePasswordHash: query.includePasswordHash }));
+    const page = await this.usersService.list(query);
+    setUserPageHeaders(reply, request, this.config.endpoint, query.paging, page);
+    const roles = query.includeRoles ? await this.usersService.rolesOfUsers(page.users) : undefined;
+    return page.users.map((user) => toUserResponse(user, { includePasswordHash: query.includePasswordHash, roles: roles?.get(user.id) }));
   }
 
   /** Get a user */
@@ -87,15 +80,20 @@ export class UsersController {
     description: 'Yes-flag: add `ssoIdentities` (always `[]`).',
     schema: { type: 'string' },
   })
+  @ApiQuery(INCLUDE_ROLES_QUERY)
   @ApiErrorResponses('entity.not_found')
   async get(
     @UserIdParam() userId: string,
     @Query('includePasswordHash') includePasswordHash?: string,
     @Query('includeSsoIdentities') includeSsoIdentities?: string,
+    @Query('includeRoles') includeRoles?: string,
   ): Promise<UserResponseDto> {
-    return toUserResponse(await this.usersService.getById(userId), {
+    const user = await this.usersService.getById(userId);
+    const roles = isYes(includeRoles) ? await this.usersService.rolesOfUsers([user]) : undefined;
+    return toUserResponse(user, {
       includePasswordHash: isYes(includePasswordHash),
       includeSsoIdentities: isYes(includeSsoIdentities),
+      roles: roles?.get(user.id),
     });
   }
 

@@ -7,6 +7,7 @@ import type { Search } from '../common/search/search-query.js';
 import { buildSearchCondition, type SearchColumns } from '../common/search/search-sql.js';
 import { queryPrepared } from '../database/prepared-statements.js';
 import { type AuditRow, auditRowInsert } from '../logs/audit-row.js';
+import { holdsRoleSql } from '../roles/role-holders-sql.js';
 import type { ListPosition, UserSearchField } from './user-list-query.js';
 import { User } from './user.entity.js';
 
@@ -58,6 +59,29 @@ export const IDENTITIES_MAP_SQL = `(
   ), '{}'::jsonb)
   FROM user_identities AS identity WHERE identity.user_id = users.id
 )`;
+
+/** Which users a list reads: a search, and (Roster only) holders or non-holders of a role. */
+export interface UserFilter {
+  search: Search<UserSearchField>;
+  holderOf?: string;
+  notHolderOf?: string;
+}
+
+/** The WHERE conditions of `filter` and their parameters from `$1`; `isSearch` when the text varies with the client's input. */
+function filterConditions({ search, holderOf, notHolderOf }: UserFilter): { conditions: string[]; params: unknown[]; isSearch: boolean } {
+  const condition = buildSearchCondition(search, SEARCH_COLUMNS, 1);
+  const params = [...(condition?.params ?? [])];
+  const conditions = [condition?.sql ?? 'TRUE'];
+  if (holderOf !== undefined) {
+    params.push(holderOf);
+    conditions.push(holdsRoleSql('users.id', `$${params.length}`));
+  }
+  if (notHolderOf !== undefined) {
+    params.push(notHolderOf);
+    conditions.push(`NOT ${holdsRoleSql('users.id', `$${params.length}`)}`);
+  }
+  return { conditions, params, isSearch: condition !== undefined };
+}
 
 /** PostgreSQL's errors for a search pattern it cannot compile (bad regex, bad escape). */
 const INVALID_PATTERN_ERRORS = new Set(['2201B', '22025', '22019']);
@@ -122,6 +146,12 @@ export class UsersRepository {
   async existsById(id: string): Promise<boolean> {
     const rows = await queryPrepared(this.txHost, 'SELECT 1 FROM users WHERE id = $1', [id]);
     return rows.length > 0;
+  }
+
+  /** The ids among `ids` that belong to a user. */
+  async findExistingIds(ids: readonly string[]): Promise<string[]> {
+    const rows = await queryPrepared<{ id: string }>(this.txHost, 'SELECT id FROM users WHERE id = ANY($1::varchar[])', [ids]);
+    return rows.map(({ id }) => id);
   }
 
   private async exists(predicate: string, value: string, exceptUserId?: string): Promise<boolean> {
@@ -211,13 +241,11 @@ export class UsersRepository {
   }
 
   /**
-   * Up to `limit` users matching `search`, newest first with ties broken by id so pages never
+   * Up to `limit` users matching `filter`, newest first with ties broken by id so pages never
    * overlap: from `offset`, or (keyset) strictly after the `after` position, which stays fast at any depth.
    */
-  async findPage(search: Search<UserSearchField>, { limit, offset = 0, after }: PageQuery): Promise<User[]> {
-    const condition = buildSearchCondition(search, SEARCH_COLUMNS, 1);
-    const params = [...(condition?.params ?? [])];
-    const conditions = [condition?.sql ?? 'TRUE'];
+  async findPage(filter: UserFilter, { limit, offset = 0, after }: PageQuery): Promise<User[]> {
+    const { conditions, params, isSearch } = filterConditions(filter);
     if (after) {
       params.push(after.createdAtMs, after.id);
       conditions.push(`(created_at, id) < ('epoch'::timestamptz + $${params.length - 1} * interval '1 millisecond', $${params.length})`);
@@ -230,8 +258,8 @@ export class UsersRepository {
          SELECT id FROM users WHERE ${conditions.join(' AND ')}
          ORDER BY created_at DESC, id DESC LIMIT $${params.length - 1} OFFSET $${params.length}
        ) AS page USING (id) ORDER BY created_at DESC, id DESC`;
-    // Unfiltered pages have one fixed text (per paging style): worth preparing. Searches vary.
-    const rows = condition
+    // Pages without a search have one fixed text per paging style and role filter: worth preparing. Searches vary.
+    const rows = isSearch
       ? await this.runSearch<Record<string, unknown>>(text, params)
       : await queryPrepared<Record<string, unknown>>(this.txHost, text, params);
     return rows.map((row) => this.hydrate(row));
@@ -247,12 +275,12 @@ export class UsersRepository {
     return Number(rows[0]?.total ?? 0);
   }
 
-  /** Counts matches, but stops after `cap` rows: a broad search costs a bounded scan. */
-  async countMatchingUpTo(search: Search<UserSearchField>, cap: number): Promise<number> {
-    const condition = buildSearchCondition(search, SEARCH_COLUMNS, 1);
+  /** Counts matches, but stops after `cap` rows: a broad search or role filter costs a bounded scan. */
+  async countMatchingUpTo(filter: UserFilter, cap: number): Promise<number> {
+    const { conditions, params } = filterConditions(filter);
     const rows = await this.runSearch<{ total: string }>(
-      `SELECT count(*) AS total FROM (SELECT 1 FROM users WHERE ${condition?.sql ?? 'TRUE'} LIMIT ${Math.trunc(cap)}) AS matches`,
-      condition?.params ?? [],
+      `SELECT count(*) AS total FROM (SELECT 1 FROM users WHERE ${conditions.join(' AND ')} LIMIT ${Math.trunc(cap)}) AS matches`,
+      params,
     );
     return Number(rows[0]?.total ?? 0);
   }

@@ -5,6 +5,7 @@ import { RequestError } from '../common/errors/request-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { LogsService } from '../logs/logs.service.js';
 import { RateLimiterService } from '../rate-limit/rate-limiter.service.js';
+import { RolesService } from '../roles/roles.service.js';
 import type { CreateUserDto } from './dto/create-user.dto.js';
 import { hashArgon2i } from './passwords/password-hashing.js';
 import { verifyPasswordDigest } from './passwords/password-verification.js';
@@ -49,6 +50,7 @@ describe('UsersService', () => {
   let repo: Mocked<Repo>;
   let logs: Mocked<Pick<LogsService, 'record' | 'buildAuditRow'>>;
   let rateLimiter: Mocked<Pick<RateLimiterService, 'consume' | 'reset'>>;
+  let roles: Mocked<Pick<RolesService, 'assignDefaultRoles'>>;
   let service: UsersService;
 
   beforeEach(async () => {
@@ -77,6 +79,7 @@ describe('UsersService', () => {
       consume: jest.fn<RateLimiterService['consume']>().mockResolvedValue(undefined),
       reset: jest.fn<RateLimiterService['reset']>().mockResolvedValue(undefined),
     };
+    roles = { assignDefaultRoles: jest.fn<RolesService['assignDefaultRoles']>().mockResolvedValue(undefined) };
     const moduleRef = await Test.createTestingModule({
       providers: [
         UsersService,
@@ -84,6 +87,7 @@ describe('UsersService', () => {
         { provide: UserIdentitiesRepository, useValue: {} },
         { provide: LogsService, useValue: logs },
         { provide: RateLimiterService, useValue: rateLimiter },
+        { provide: RolesService, useValue: roles },
         { provide: APP_CONFIG, useValue: config as Partial<AppConfig> },
       ],
     }).compile();
@@ -118,6 +122,7 @@ describe('UsersService', () => {
       });
       expect(audit).toEqual({ id: 'log-id', key: 'ManagementApi.User.Create', payload: { userId: values.id, params: input } });
       expect(user.id).toBe(values.id);
+      expect(roles.assignDefaultRoles).toHaveBeenCalledWith([values.id]);
       // Case-sensitive usernames rely on the unique index: nothing is looked up before the insert.
       expect(repo.lockUsernameIgnoringCase).not.toHaveBeenCalled();
       expect(repo.isUsernameTaken).not.toHaveBeenCalled();

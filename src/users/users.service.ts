@@ -17,7 +17,9 @@ import { toIdentityDto } from './user.mapper.js';
 import type { User } from './user.entity.js';
 import { UserIdentitiesRepository } from './user-identities.repository.js';
 import type { UserListQuery } from './user-list-query.js';
-import { UsersRepository, type UserValues } from './users.repository.js';
+import { type UserFilter, UsersRepository, type UserValues } from './users.repository.js';
+import type { Role } from '../roles/role.entity.js';
+import { RolesService } from '../roles/roles.service.js';
 
 const ID_ATTEMPTS = 5;
 const PASSWORD_VERIFY_BUCKET = 'password-verify';
@@ -58,6 +60,7 @@ export class UsersService {
     private readonly identities: UserIdentitiesRepository,
     private readonly logs: LogsService,
     private readonly rateLimiter: RateLimiterService,
+    private readonly roles: RolesService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -66,20 +69,43 @@ export class UsersService {
    * exact up to `SEARCH_COUNT_CAP` and reported as capped beyond it. One row more than the page is
    * read, so whether a next page exists is known either way.
    */
-  async list({ search, paging }: UserListQuery): Promise<UserPage> {
+  async list({ search, paging, exclusion, roleId }: UserListQuery): Promise<UserPage> {
     const limit = paging.pageSize + 1;
     const page = paging.kind === 'keyset' ? { limit, after: paging.after } : { limit, offset: paging.offset };
-    const searching = search.groups.length > 0;
-    const [rows, counted] = await Promise.all([
-      this.users.findPage(search, page),
-      searching ? this.users.countMatchingUpTo(search, SEARCH_COUNT_CAP + 1) : this.users.countAll(),
-    ]);
-    const capped = searching && counted > SEARCH_COUNT_CAP;
-    return { users: rows.slice(0, paging.pageSize), hasMore: rows.length > paging.pageSize, total: counted, capped };
+    const filter: UserFilter = { search, holderOf: roleId, notHolderOf: exclusion && 'roleId' in exclusion ? exclusion.roleId : undefined };
+    const [rows, { total, capped }] = await Promise.all([this.users.findPage(filter, page), this.count(filter)]);
+    return { users: rows.slice(0, paging.pageSize), hasMore: rows.length > paging.pageSize, total, capped };
+  }
+
+  /**
+   * Exact from counters and the role index where the filter allows (all users, a role's holders or
+   * everyone else); otherwise counted up to `SEARCH_COUNT_CAP` and flagged when capped.
+   */
+  private async count(filter: UserFilter): Promise<{ total: number; capped: boolean }> {
+    const { search, holderOf, notHolderOf } = filter;
+    if (search.groups.length === 0 && (holderOf === undefined || notHolderOf === undefined)) {
+      if (holderOf !== undefined) return { total: await this.roles.countHolders(holderOf), capped: false };
+      if (notHolderOf === undefined) return { total: await this.users.countAll(), capped: false };
+      const [all, holders] = await Promise.all([this.users.countAll(), this.roles.countHolders(notHolderOf)]);
+      return { total: all - holders, capped: false };
+    }
+    const counted = await this.users.countMatchingUpTo(filter, SEARCH_COUNT_CAP + 1);
+    return { total: counted, capped: counted > SEARCH_COUNT_CAP };
+  }
+
+  /** Each user's roles, for reads with `includeRoles`. */
+  rolesOfUsers(users: readonly User[]): Promise<Map<string, Role[]>> {
+    return this.roles.rolesOfUsers(users.map(({ id }) => id));
   }
 
   async assertExists(id: string): Promise<void> {
     if (!(await this.users.existsById(id))) this.notFound();
+  }
+
+  /** 404 `entity.not_found` unless every one of `ids` is a user. */
+  async assertAllExist(ids: readonly string[]): Promise<void> {
+    const found = new Set(await this.users.findExistingIds(ids));
+    if (ids.some((id) => !found.has(id))) this.notFound();
   }
 
   async getById(id: string): Promise<User> {
@@ -106,13 +132,21 @@ export class UsersService {
     };
     // The unique index on usernames is case-sensitive: ignoring case takes a lock and a check first.
     if (values.username && !this.config.usernameCaseSensitive) return this.insertUserLockingUsername(input, values);
-    return this.insertUser(input, values);
+    return this.insertUserWithDefaultRoles(input, values);
   }
 
   @Transactional()
   private async insertUserLockingUsername(input: CreateUserDto, values: UserValues): Promise<User> {
     await this.assertIdentifiersAvailable(values);
-    return this.insertUser(input, values);
+    return this.insertUserWithDefaultRoles(input, values);
+  }
+
+  /** The user holds its default roles from the moment it exists: one transaction. */
+  @Transactional()
+  private async insertUserWithDefaultRoles(input: CreateUserDto, values: UserValues): Promise<User> {
+    const user = await this.insertUser(input, values);
+    await this.roles.assignDefaultRoles([user.id]);
+    return user;
   }
 
   /**
@@ -209,7 +243,7 @@ export class UsersService {
     return user;
   }
 
-  /** Deletes the user and, by cascade, its identities; its log rows stay. */
+  /** Deletes the user and, by cascade, its identities and role links; its log rows stay. */
   @Transactional()
   async delete(id: string): Promise<void> {
     if (!(await this.users.deleteById(id))) this.notFound();

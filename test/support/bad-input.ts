@@ -78,7 +78,7 @@ export type DatabaseSnapshot = Record<string, string>;
 
 /**
  * Everything an API request may change, as counts and md5 digests: users (with their row counter),
- * identities, applications, signing keys and the audit log. Two kinds of log row are left out
+ * identities, applications, signing keys, roles, resources, scopes and their links, and the audit log. Two kinds of log row are left out
  * because the server writes them on purpose for requests it rejects: token issuance
  * (`ExchangeTokenBy.*`, also written for refused secrets) and failed password verifications
  * (`ManagementApi.User.Password.Verify` with result `Error`, README "Audit log").
@@ -93,6 +93,11 @@ export async function databaseSnapshot(server: TestServer): Promise<DatabaseSnap
       (SELECT md5(coalesce(string_agg(i::text, '|' ORDER BY i.user_id, i.target), '')) FROM user_identities i) AS identities_md5,
       (SELECT md5(coalesce(string_agg(a::text, '|' ORDER BY a.id), '')) FROM applications a) AS applications_md5,
       (SELECT md5(coalesce(string_agg(k::text, '|' ORDER BY k.id), '')) FROM signing_keys k) AS signing_keys_md5,
+      (SELECT md5(coalesce(string_agg(r::text, '|' ORDER BY r.id), '')) FROM roles r) AS roles_md5,
+      (SELECT md5(coalesce(string_agg(ur::text, '|' ORDER BY ur.user_id, ur.role_id), '')) FROM users_roles ur) AS users_roles_md5,
+      (SELECT md5(coalesce(string_agg(rs::text, '|' ORDER BY rs.role_id, rs.scope_id), '')) FROM roles_scopes rs) AS roles_scopes_md5,
+      (SELECT md5(coalesce(string_agg(s::text, '|' ORDER BY s.id), '')) FROM scopes s) AS scopes_md5,
+      (SELECT md5(coalesce(string_agg(re::text, '|' ORDER BY re.id), '')) FROM resources re) AS resources_md5,
       (SELECT count(*) FROM logs l WHERE ${AUDITED_LOG_ROWS})::text AS logs_count,
       (SELECT md5(coalesce(string_agg(l::text, '|' ORDER BY l.id), '')) FROM logs l WHERE ${AUDITED_LOG_ROWS}) AS logs_md5
   `);

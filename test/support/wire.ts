@@ -135,6 +135,12 @@ export const ERROR_MESSAGES = {
   'user.password_algorithm_required': 'Password algorithm is required.',
   'user.identity_not_exist': 'The social account has not been registered yet.',
   'user.identity_already_in_use': 'The social account has been associated with an existing account.',
+  'user.invalid_role_type': 'Invalid role type, can not assign machine-to-machine role to user.',
+  'role.management_api_scopes_not_assignable_to_user_role': 'Cannot assign Management API scopes to a user role.',
+  'entity.db_constraint_violated': 'Database constraint violated.',
+  'scope.name_with_space': 'The name of the scope cannot contain any spaces.',
+  'resource.cannot_modify_management_api': 'Cannot modify Logto Management API.',
+  'resource.cannot_delete_management_api': 'Cannot delete Logto Management API.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;

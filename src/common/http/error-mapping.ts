@@ -15,6 +15,10 @@ const CONSTRAINT_VIOLATIONS: Record<string, RequestError['code']> = {
   users__primary_phone: 'user.phone_already_in_use',
   user_identities__target_identity: 'user.identity_already_in_use',
   user_identities__user: 'entity.not_found',
+  users_roles__user: 'entity.not_found',
+  users_roles__role: 'entity.not_found',
+  roles_scopes__role: 'entity.not_found',
+  roles_scopes__scope: 'entity.not_found',
 };
 const UNIQUE_VIOLATION = '23505';
 const FOREIGN_KEY_VIOLATION = '23503';

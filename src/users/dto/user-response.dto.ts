@@ -1,6 +1,7 @@
 import type { PasswordAlgorithm } from '../user.entity.js';
 import { IdentityDto } from './identity.dto.js';
 import { ProfileDto } from './profile.dto.js';
+import { RoleResponseDto } from '../../roles/dto/role.dto.js';
 
 /** A user as the Management API returns it. Timestamps are epoch milliseconds. */
 export class UserResponseDto {
@@ -29,4 +30,6 @@ export class UserResponseDto {
   passwordDigest?: string | null;
   /** Only with `includePasswordHash`. */
   passwordAlgorithm?: PasswordAlgorithm | null;
+  /** Roster only, with `includeRoles`: the user's roles in catalogue order. */
+  roles?: RoleResponseDto[];
 }

@@ -11,7 +11,7 @@ export class TokenRequestDto {
   client_secret?: string;
   /** Must be the Management API indicator (`MANAGEMENT_API_RESOURCE`, by default `https://default.logto.app/api`). */
   resource!: string;
-  /** Space-separated: `all`, `users:read`, `users:write`, `logs:read`. Intersected with the application's scopes; all of them when omitted. */
+  /** Space-separated: `all`, `users:read`, `users:write`, `logs:read`, `roles:read`, `roles:write`, `resources:read`, `resources:write`. Intersected with the application's scopes; all of them when omitted. */
   scope?: string;
 }
 
