@@ -1,5 +1,5 @@
 /**
- * SIGTERM to `npm start` (F11 in docs/reliability.md). A supervisor (systemd, a container runtime,
+ * SIGTERM to `npm start` (F8 in docs/reliability.md). A supervisor (systemd, a container runtime,
  * a process manager) that starts Roster with `npm start` signals the process it started: npm. npm
  * forwards the signal to its script's process, so the script must end in `exec node …`: then that
  * process is Roster itself, not a shell that dies of the signal and leaves Roster running without
