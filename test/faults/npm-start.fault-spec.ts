@@ -10,7 +10,7 @@
  * the server's code 0, and nothing is left: no Roster process, no listener on the port, no PostgreSQL.
  */
 import http from 'node:http';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   fetchToken,
@@ -34,6 +34,15 @@ const IN_FLIGHT = 10;
 function commandLine(pid: number): string {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+  } catch {
+    return '';
+  }
+}
+
+/** The executable a live process runs ('' once it is gone). */
+function executableOf(pid: number): string {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`);
   } catch {
     return '';
   }
@@ -100,7 +109,12 @@ describe('SIGTERM to npm start', () => {
     // npm's only child should be Roster itself: the script's shell replaced itself with node (`exec`).
     const children = childrenOf(npmPid);
     const roster = children[0];
-    const processes = { npm: commandLine(npmPid), children: children.map(commandLine) };
+    const processes = {
+      npm: commandLine(npmPid),
+      children: children.map(commandLine),
+      // The Node.js that runs Roster: this test's own (CI's second run puts Node.js 24 first on PATH).
+      runtime: roster === undefined ? '' : executableOf(roster),
+    };
 
     const token = await fetchToken(server.baseUrl, workspace.credentials);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -158,6 +172,7 @@ describe('SIGTERM to npm start', () => {
     expect(left).toEqual({ roster: false, descendants: 0, listeners: 0, postgres: 0 });
     expect(processes.npm).toMatch(/\bnpm\b/);
     expect(processes.children).toEqual([expect.stringMatching(/^\S*node\S* dist\/src\/main\.js$/)]);
+    expect(processes.runtime).toBe(realpathSync(process.execPath));
     expect(answeredBeforeSignal).toBeLessThan(IN_FLIGHT);
     expect(replies.map((reply) => reply.status)).toEqual(Array.from({ length: IN_FLIGHT }, () => 200));
     expect(logs).toContain('SIGTERM received, shutting down');
