@@ -66,12 +66,14 @@ export interface StartServerOptions {
   startTimeoutMs?: number;
   /** The log line to wait for (default: "Roster listening"). */
   readyLine?: string;
+  /** Start it with `npm start` (the child is the npm process) instead of `node dist/src/main.js`. */
+  npmStart?: boolean;
 }
 
 /** Spawns `dist/src/main.js` and resolves once it prints "Roster listening"; rejects if it exits first. */
 export async function startServer(options: StartServerOptions): Promise<ServerProcess> {
-  const { port, credentials, env, keepLines = 20_000, startTimeoutMs = 90_000, readyLine = LISTENING_LINE } = options;
-  const child = spawnServer({ port, credentials, env, dist: DIST });
+  const { port, credentials, env, keepLines = 20_000, startTimeoutMs = 90_000, readyLine = LISTENING_LINE, npmStart } = options;
+  const child = spawnServer({ port, credentials, env, dist: DIST, npmStart });
   const logs: string[] = [];
   const errors: string[] = [];
   const keep = (list: string[], line: string, max: number): void => {

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { type ClientCredentials, registerServerCredentials } from './clients.js';
@@ -52,21 +52,28 @@ export interface SpawnServerOptions {
   env: Record<string, string>;
   /** The build to run (default `dist`). */
   dist?: string;
+  /**
+   * Start it as an operator does, with `npm start` in the working directory (which serves `dist/`):
+   * the child is then the npm process. npm and the script's `node` are this test's Node.js.
+   */
+  npmStart?: boolean;
 }
 
 /** Spawns the built server `<dist>/src/main.js` on `port`, logging at level `log`, with stdout and stderr piped. */
-export function spawnServer({ port, credentials, env, dist = 'dist' }: SpawnServerOptions): ChildProcess {
-  return spawn(process.execPath, [join(dist, 'src/main.js')], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      LOG_LEVEL: 'log',
-      BOOTSTRAP_CLIENT_ID: credentials.clientId,
-      BOOTSTRAP_CLIENT_SECRET: credentials.clientSecret,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export function spawnServer({ port, credentials, env, dist = 'dist', npmStart = false }: SpawnServerOptions): ChildProcess {
+  const serverEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    LOG_LEVEL: 'log',
+    BOOTSTRAP_CLIENT_ID: credentials.clientId,
+    BOOTSTRAP_CLIENT_SECRET: credentials.clientSecret,
+    ...env,
+  };
+  if (npmStart) {
+    serverEnv.PATH = `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`;
+    return spawn('npm', ['start'], { env: serverEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+  return spawn(process.execPath, [join(dist, 'src/main.js')], { env: serverEnv, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Calls `onLine` with every line a spawned server prints, and the stream it came from. */
