@@ -5,36 +5,9 @@ import { expectAuthError, expectError, expectInvalidBody } from './support/expec
 import { uniqueLetters, uniqueName } from './support/factories.js';
 import { linkPages } from './support/links.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
-
-interface Resource {
-  tenantId: string;
-  id: string;
-  name: string;
-  indicator: string;
-  isDefault: boolean;
-  accessTokenTtl: number;
-  scopes?: Scope[];
-}
-
-interface Scope {
-  tenantId: string;
-  id: string;
-  resourceId: string;
-  name: string;
-  description: string | null;
-  createdAt: number;
-}
+import { MANAGEMENT_API, type Resource, type Scope, SCOPE_KEYS } from './support/wire.js';
 
 const RESOURCE_KEYS = ['tenantId', 'id', 'name', 'indicator', 'isDefault', 'accessTokenTtl'];
-const SCOPE_KEYS = ['tenantId', 'id', 'resourceId', 'name', 'description', 'createdAt'];
-const MANAGEMENT_API: Resource = {
-  tenantId: 'default',
-  id: 'management-api',
-  name: 'Logto Management API',
-  indicator: 'https://default.logto.app/api',
-  isDefault: false,
-  accessTokenTtl: 3600,
-};
 const FINE_SCOPES = ['users:read', 'users:write', 'logs:read', 'roles:read', 'roles:write', 'resources:read', 'resources:write'];
 
 const resourceNotFound = (id: string): string => `The resources with ID \`${id}\` does not exist.`;

@@ -5,7 +5,7 @@ import { expectAuthError, expectError, expectErrorCode, expectInvalidBody } from
 import { createUser, uniqueLetters, uniqueName } from './support/factories.js';
 import { linkPages } from './support/links.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
-import type { ErrorBody, User } from './support/wire.js';
+import { type ErrorBody, MANAGEMENT_API, type Scope, SCOPE_KEYS, type User } from './support/wire.js';
 
 /** A role as the API answers it, keys in Logto's order. */
 interface Role {
@@ -24,15 +24,6 @@ interface RoleListItem extends Role {
   featuredApplications: unknown[];
 }
 
-interface Scope {
-  tenantId: string;
-  id: string;
-  resourceId: string;
-  name: string;
-  description: string | null;
-  createdAt: number;
-}
-
 interface LogEntry {
   key: string;
   payload: { userId?: string; params?: Record<string, unknown> };
@@ -40,15 +31,6 @@ interface LogEntry {
 
 const ROLE_KEYS = ['tenantId', 'id', 'name', 'description', 'type', 'isDefault'];
 const LIST_ITEM_KEYS = [...ROLE_KEYS, 'usersCount', 'featuredUsers', 'applicationsCount', 'featuredApplications'];
-const SCOPE_KEYS = ['tenantId', 'id', 'resourceId', 'name', 'description', 'createdAt'];
-const MANAGEMENT_API = {
-  tenantId: 'default',
-  id: 'management-api',
-  name: 'Logto Management API',
-  indicator: 'https://default.logto.app/api',
-  isDefault: false,
-  accessTokenTtl: 3600,
-};
 const ACCESS_ROLE_ID = 'management-api-access';
 const CONCURRENT = 50;
 

@@ -150,3 +150,36 @@ export type AuthErrorCode = Extract<ErrorCode, `auth.${string}`>;
 
 /** The MD5 digest of `password`, for importing a user with `passwordAlgorithm: 'MD5'`. */
 export const MD5_OF_PASSWORD = '5f4dcc3b5aa765d61d8327deb882cf99';
+
+/** An API resource as the API answers it, keys in Logto's order. */
+export interface Resource {
+  tenantId: string;
+  id: string;
+  name: string;
+  indicator: string;
+  isDefault: boolean;
+  accessTokenTtl: number;
+  scopes?: Scope[];
+}
+
+/** A scope of an API resource, keys in Logto's order. */
+export interface Scope {
+  tenantId: string;
+  id: string;
+  resourceId: string;
+  name: string;
+  description: string | null;
+  createdAt: number;
+}
+
+export const SCOPE_KEYS = ['tenantId', 'id', 'resourceId', 'name', 'description', 'createdAt'];
+
+/** The Management API resource every database is seeded with. */
+export const MANAGEMENT_API: Resource = {
+  tenantId: 'default',
+  id: 'management-api',
+  name: 'Logto Management API',
+  indicator: 'https://default.logto.app/api',
+  isDefault: false,
+  accessTokenTtl: 3600,
+};
